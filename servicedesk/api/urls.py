@@ -1,0 +1,24 @@
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from tickets.api.public import PublicStatusView
+from tickets.api.views import AttachmentDownloadView, TicketViewSet
+
+from .views import CategoryViewSet, DepartmentViewSet, MeView, SupportGroupViewSet, TokenView, UserViewSet
+
+app_name = "api"
+
+router = DefaultRouter()
+router.register("users", UserViewSet, basename="user")
+router.register("departments", DepartmentViewSet, basename="department")
+router.register("support-groups", SupportGroupViewSet, basename="support-group")
+router.register("categories", CategoryViewSet, basename="category")
+router.register("tickets", TicketViewSet, basename="ticket")
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="token"),
+    path("me/", MeView.as_view(), name="me"),
+    path("public/status/", PublicStatusView.as_view(), name="public-status"),
+    path("attachments/<int:pk>/download/", AttachmentDownloadView.as_view(), name="attachment-download"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,293 @@
+"""Tickets and everything recorded on them: the audit trail, comments, attachments, the priority matrix."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Ticket(models.Model):
+    class Type(models.TextChoices):
+        INCIDENT = "incident", _("Incident")
+        REQUEST = "request", _("Service request")
+        INQUIRY = "inquiry", _("Inquiry")
+        COMPLAINT = "complaint", _("Complaint")
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        EMAIL = "email", _("Email")
+        PORTAL = "portal", _("Web portal")
+        WALK_IN = "walk_in", _("Walk-in")
+        API = "api", _("API")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        ASSIGNED = "assigned", _("Assigned")
+        IN_PROGRESS = "in_progress", _("In progress")
+        PENDING = "pending", _("Pending")
+        RESOLVED = "resolved", _("Resolved")
+        CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Level(models.IntegerChoices):
+        HIGH = 1, _("High")
+        MEDIUM = 2, _("Medium")
+        LOW = 3, _("Low")
+
+    class Priority(models.IntegerChoices):
+        CRITICAL = 1, _("P1 critical")
+        HIGH = 2, _("P2 high")
+        MEDIUM = 3, _("P3 medium")
+        LOW = 4, _("P4 low")
+
+    OPEN_STATUSES = (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.PENDING)
+    FINAL_STATUSES = (Status.CLOSED, Status.CANCELLED)
+    NUMBER_PREFIX = {Type.INCIDENT: "INC", Type.REQUEST: "REQ", Type.INQUIRY: "INQ", Type.COMPLAINT: "CMP"}
+
+    number = models.CharField(_("number"), max_length=32, unique=True, editable=False)
+    type = models.CharField(_("type"), max_length=16, choices=Type.choices, default=Type.INCIDENT)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.PORTAL)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requester"),
+        on_delete=models.PROTECT,
+        related_name="requested_tickets",
+    )
+    department = models.ForeignKey(
+        "servicedesk.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Contact details as given at intake; the requester's profile may change later.
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    started_at = models.DateTimeField(_("symptom started at"), null=True, blank=True)
+    scope = models.CharField(_("scope of impact"), max_length=200, blank=True)
+    category = models.ForeignKey(
+        "servicedesk.Category",
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+    )
+    impact = models.PositiveSmallIntegerField(_("impact"), choices=Level.choices, default=Level.LOW)
+    urgency = models.PositiveSmallIntegerField(_("urgency"), choices=Level.choices, default=Level.LOW)
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.LOW)
+    is_vip = models.BooleanField(_("VIP"), default=False)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
+    group = models.ForeignKey(
+        "servicedesk.SupportGroup",
+        verbose_name=_("support group"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_tickets",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("logged by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    first_contact_resolution = models.BooleanField(_("resolved on first contact"), default=False)
+    resolution = models.TextField(_("resolution"), blank=True)
+    resolution_article = models.ForeignKey(
+        "knowledge.Article",
+        verbose_name=_("knowledge article used"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resolved_tickets",
+    )
+    pending_reason = models.CharField(_("pending reason"), max_length=500, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicates",
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent ticket"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+    )
+    reopen_count = models.PositiveIntegerField(_("times reopened"), default=0)
+    # Bumped by every service write: a page that posts the version it showed detects a concurrent change.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    # The soonest running SLA deadline, kept by the SLA services: "breaching soonest first" is an index scan.
+    sla_due = models.DateTimeField(_("SLA due"), null=True, blank=True)
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="ticket_created_idx"),
+            models.Index(fields=["-updated_at"], name="ticket_updated_idx"),
+            models.Index(fields=["status", "-created_at"], name="ticket_status_created_idx"),
+            models.Index(fields=["requester", "-created_at"], name="ticket_requester_idx"),
+            models.Index(fields=["group", "status", "-created_at"], name="ticket_group_idx"),
+            models.Index(fields=["assignee", "status", "-created_at"], name="ticket_assignee_idx"),
+            models.Index(fields=["priority", "-created_at"], name="ticket_priority_idx"),
+            models.Index(fields=["sla_due"], name="ticket_sla_due_idx", condition=Q(sla_due__isnull=False)),
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="ticket_open_idx",
+                condition=Q(status__in=["new", "assigned", "in_progress", "pending"]),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(impact__gte=1, impact__lte=3), name="ticket_impact_range"),
+            models.CheckConstraint(condition=Q(urgency__gte=1, urgency__lte=3), name="ticket_urgency_range"),
+            models.CheckConstraint(condition=Q(priority__gte=1, priority__lte=4), name="ticket_priority_range"),
+            models.CheckConstraint(
+                condition=~Q(status__in=["assigned", "in_progress", "pending"]) | Q(group__isnull=False),
+                name="ticket_dispatched_has_group",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class TicketCounter(models.Model):
+    """Ticket serials for databases without sequences (the SQLite demo); PostgreSQL uses a sequence."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"
+
+
+class PriorityRule(models.Model):
+    """The impact × urgency matrix; a missing cell falls back to min(4, impact + urgency - 1)."""
+
+    impact = models.PositiveSmallIntegerField(_("impact"), choices=Ticket.Level.choices)
+    urgency = models.PositiveSmallIntegerField(_("urgency"), choices=Ticket.Level.choices)
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Ticket.Priority.choices)
+
+    class Meta:
+        ordering = ["impact", "urgency"]
+        verbose_name = _("priority rule")
+        verbose_name_plural = _("priority matrix")
+        constraints = [models.UniqueConstraint(fields=["impact", "urgency"], name="priority_rule_unique_cell")]
+
+    def __str__(self) -> str:
+        return f"{self.impact}×{self.urgency} → P{self.priority}"
+
+
+class TicketEvent(models.Model):
+    """The append-only audit trail of a ticket: who did what, when."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        STATUS_CHANGED = "status_changed", _("Status changed")
+        ASSIGNED = "assigned", _("Assigned")
+        PRIORITY_CHANGED = "priority_changed", _("Priority changed")
+        COMMENTED = "commented", _("Commented")
+        ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
+        LINKED = "linked", _("Linked")
+        SLA_STARTED = "sla_started", _("SLA started")
+        SLA_PAUSED = "sla_paused", _("SLA paused")
+        SLA_RESUMED = "sla_resumed", _("SLA resumed")
+        SLA_WARNING = "sla_warning", _("SLA warning")
+        SLA_BREACHED = "sla_breached", _("SLA breached")
+        SLA_MET = "sla_met", _("SLA met")
+        FOLLOWUP_RECORDED = "followup_recorded", _("Follow-up recorded")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("at"))
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    # Staff-only events (internal notes) are hidden from the requester's timeline.
+    internal = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        indexes = [models.Index(fields=["ticket", "at", "id"], name="ticket_event_ticket_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind}"
+
+
+class Comment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("comment"))
+    internal = models.BooleanField(_("internal note"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        indexes = [models.Index(fields=["ticket", "created_at"], name="comment_ticket_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.body[:40]}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # The stored name is random: the user's file name is kept only as data and never reaches the file system.
+    import uuid
+
+    return f"attachments/{instance.ticket_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveBigIntegerField(_("size"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    internal = models.BooleanField(_("internal"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.name

@@ -19,12 +19,26 @@ from tickets.models import Ticket
 PASSWORD = "correct-horse-battery-9"
 
 
+def _clear_cache() -> None:
+    """Delete this run's keys only (FLUSHDB would wipe a concurrent run's throttles too)."""
+    from django.conf import settings
+
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+    client = cache._cache.get_client(write=True) if hasattr(cache, "_cache") else None
+    if not prefix or client is None:
+        cache.clear()
+        return
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture(autouse=True)
 def _real_backends(request):
     if request.node.get_closest_marker("django_db") or "db" in request.fixturenames:
         # Tests run on PostgreSQL and Redis, never SQLite (which ignores row locks) or in-memory stand-ins.
         assert connection.vendor == "postgresql", "The test suite runs on PostgreSQL: set DATABASE_URL."
-    cache.clear()  # Redis: throttles and login counters start empty in every test
+    _clear_cache()  # Redis: throttles and login counters start empty in every test
     yield
 
 

@@ -1,6 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from sla.api.views import CalendarViewSet, PolicyViewSet
 from tickets.api.public import PublicStatusView
 from tickets.api.views import AttachmentDownloadView, TicketViewSet
 
@@ -14,6 +15,8 @@ router.register("departments", DepartmentViewSet, basename="department")
 router.register("support-groups", SupportGroupViewSet, basename="support-group")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("tickets", TicketViewSet, basename="ticket")
+router.register("sla/calendars", CalendarViewSet, basename="sla-calendar")
+router.register("sla/policies", PolicyViewSet, basename="sla-policy")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),

@@ -1,0 +1,21 @@
+"""Celery tasks of the SLA app: the minute sweep and escalation notices (thin, idempotent)."""
+
+from __future__ import annotations
+
+from smtplib import SMTPException
+
+from celery import shared_task
+
+
+@shared_task
+def sla_sweep_task() -> dict[str, int]:
+    from .services import sla_sweep
+
+    return sla_sweep()
+
+
+@shared_task(autoretry_for=(SMTPException, ConnectionError), retry_backoff=True, max_retries=6)
+def sla_notify_task(*, clock_id: int, level: str) -> int:
+    from .services import notify_escalation
+
+    return notify_escalation(clock_id=clock_id, level=level)

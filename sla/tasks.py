@@ -15,7 +15,8 @@ def sla_sweep_task() -> dict[str, int]:
 
 
 @shared_task(autoretry_for=(SMTPException, ConnectionError), retry_backoff=True, max_retries=6)
-def sla_notify_task(*, clock_id: int, level: str) -> int:
+def sla_notify_task(*, items: list[list]) -> int:
+    """Notify for each (clock id, level); each notification is keyed, so a retry never repeats one."""
     from .services import notify_escalation
 
-    return notify_escalation(clock_id=clock_id, level=level)
+    return sum(notify_escalation(clock_id=clock_id, level=level) for clock_id, level in items)

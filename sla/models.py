@@ -127,6 +127,16 @@ class Policy(models.Model):
     resolution_minutes = models.PositiveIntegerField(_("resolution target (business minutes)"))
     warning_percent = models.PositiveSmallIntegerField(_("warn at % of target"), default=75)
     is_active = models.BooleanField(_("active"), default=True)
+    # Escalation rules applied once when a target of a ticket under this policy is breached.
+    breach_raise_priority = models.BooleanField(_("raise priority one level at breach"), default=False)
+    breach_escalate_to = models.ForeignKey(
+        "servicedesk.SupportGroup",
+        verbose_name=_("reassign to group at breach"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -206,6 +216,9 @@ class Escalation(models.Model):
     clock = models.ForeignKey(Clock, on_delete=models.CASCADE, related_name="escalations")
     level = models.CharField(max_length=16, choices=Level.choices)
     at = models.DateTimeField()
+    # When the policy's breach rules were applied: claimed with a conditional update, so a redelivered task
+    # never raises a priority twice.
+    rules_applied_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["at"]

@@ -530,6 +530,8 @@ def _process_batch(batch: list[Clock], now: datetime) -> tuple[int, int]:
     if fired:
         items = sorted(fired)
         transaction.on_commit(partial(_notify_later, items=items))
+        breached = [by_id[clock_id] for clock_id, level in items if level == Escalation.Level.BREACH]
+        _schedule_escalation_rules(breached)
     warnings = sum(1 for _c, level in fired if level == Escalation.Level.WARNING)
     return warnings, len(fired) - warnings
 
@@ -552,6 +554,44 @@ def _save_swept(batch: list[Clock]) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def _schedule_escalation_rules(breached: list[Clock]) -> None:
+    """Breached clocks whose policy has escalation rules get them applied once, after commit."""
+    policy_ids = {c.policy_id for c in breached if c.policy_id}
+    if not policy_ids:
+        return
+    with_rules = set(
+        Policy.objects.filter(pk__in=policy_ids)
+        .filter(Q(breach_raise_priority=True) | Q(breach_escalate_to__isnull=False))
+        .values_list("pk", flat=True)
+    )
+    ids = [c.pk for c in breached if c.policy_id in with_rules]
+    if ids:
+        from .tasks import sla_escalate_task
+
+        transaction.on_commit(partial(sla_escalate_task.delay, clock_ids=ids))
+
+
+def apply_escalation_rules(*, clock_id: int) -> None:
+    """Apply the breach rules of a clock's policy to its ticket (the ticket service is a no-op when closed).
+    Runs once per breach: the task is scheduled only when the breach escalation row was new."""
+    from tickets.services import ticket_escalate
+
+    clock = Clock.objects.select_related("ticket", "policy__breach_escalate_to").filter(pk=clock_id).first()
+    if clock is None or clock.policy is None:
+        return
+    with transaction.atomic():
+        claimed = Escalation.objects.filter(
+            clock_id=clock_id, level=Escalation.Level.BREACH, rules_applied_at__isnull=True
+        ).update(rules_applied_at=timezone.now())
+        if not claimed:
+            return
+        ticket_escalate(
+            ticket=clock.ticket,
+            raise_priority=clock.policy.breach_raise_priority,
+            group=clock.policy.breach_escalate_to,
+        )
 
 
 def _notify_later(*, items: list[tuple[int, str]]) -> None:

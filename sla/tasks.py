@@ -20,3 +20,11 @@ def sla_notify_task(*, items: list[list]) -> int:
     from .services import notify_escalation
 
     return sum(notify_escalation(clock_id=clock_id, level=level) for clock_id, level in items)
+
+
+@shared_task
+def sla_escalate_task(*, clock_ids: list[int]) -> None:
+    from .services import apply_escalation_rules
+
+    for clock_id in clock_ids:
+        apply_escalation_rules(clock_id=clock_id)

@@ -168,3 +168,24 @@ def test_paused_clock_is_not_swept(policies, make_ticket, bob, alice, desktop, t
         services.ticket_pend(ticket=ticket, actor=tom, reason="Waiting")
         tm.move_to(sh(2026, 11, 30, 9, 0) + timedelta(days=30))
         assert sla_sweep()["breaches"] == 0
+
+
+def test_breach_rules_raise_priority_and_reassign_once(
+    policies, make_ticket, bob, alice, desktop, network, tom, django_capture_on_commit_callbacks
+):
+    from sla.services import apply_escalation_rules
+
+    policies[3].breach_raise_priority = True
+    policies[3].breach_escalate_to = network
+    policies[3].save()
+    with time_machine.travel(sh(2026, 11, 23, 9, 0), tick=False) as tm:
+        ticket = make_ticket(bob, impact=2, urgency=2)
+        services.ticket_assign(ticket=ticket, actor=alice, group=desktop, assignee=tom)
+        tm.move_to(sh(2026, 11, 23, 10, 1))
+        with django_capture_on_commit_callbacks(execute=True):
+            sla_sweep()
+        # A redelivered task changes nothing more.
+        apply_escalation_rules(clock_id=Clock.objects.get(ticket=ticket, metric="response").pk)
+    ticket.refresh_from_db()
+    assert (ticket.priority, ticket.group, ticket.assignee, ticket.status) == (2, network, None, "assigned")
+    assert ticket.events.filter(kind="priority_changed", data__reason="sla_breach").count() == 1

@@ -263,7 +263,8 @@ def _sla_badges(ticket: Ticket) -> list[dict[str, Any]]:
                 "metric": SLA_METRICS.get(target.get("metric"), target.get("metric")),
                 "state_label": SLA_STATES.get(target.get("state"), target.get("state")),
                 "due_at": target.get("due_at"),
-                "remaining": _duration(remaining) if remaining is not None else "",
+                # A met target needs no countdown; a paused one shows where its clock stands.
+                "remaining": _duration(remaining) if remaining is not None and target.get("state") != "met" else "",
                 "overdue": remaining is not None and remaining < 0,
             }
         )
@@ -376,17 +377,20 @@ def _detail_context(request: HttpRequest, ticket: Ticket, **forms: Any) -> dict[
     staff_view = selectors.can_read_internal(user, ticket)
     is_requester = ticket.requester_id == user.pk
     can_write = ticket.status not in Ticket.FINAL_STATUSES or user.is_staff_member
+    # The requester's Reopen sits with the resolution it disputes, not among the desk's actions.
+    reopen_inline = "reopen" in actions and not staff_view
     return {
         "ticket": ticket,
         "timeline": _timeline(ticket, data["events"], data["comments"]),
         "attachments": data["attachments"],
         "actions": actions,
-        "reopen_inline": "reopen" in actions and not staff_view,
+        "reopen_inline": reopen_inline,
+        "side_actions": [a for a in actions if not (a == "reopen" and reopen_inline)],
         "staff_view": staff_view,
         "is_requester": is_requester,
         "can_internal": rules.may(user, "comment_internal", ticket),
         "can_write": can_write,
-        "sla": _sla_badges(ticket),
+        "sla": _sla_badges(ticket) if staff_view else [],
         "groups": list(selectors.assignable_groups()) if "assign" in actions else [],
         "comment_form": forms.get("comment_form") or CommentForm(),
         "upload_form": UploadForm(),

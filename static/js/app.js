@@ -86,6 +86,15 @@
       if (target.closest("[data-clear-requester]")) { event.preventDefault(); clearRequester(); }
     });
 
+    // The queue filters leave empty fields out of the URL htmx requests and pushes (shorter, bookmarkable).
+    document.body.addEventListener("htmx:configRequest", function (event) {
+      var data = event.detail.formData;
+      if (!data || !event.detail.elt.matches("form.filters")) return;
+      var empty = [];
+      data.forEach(function (value, key) { if (value === "") empty.push(key); });
+      empty.forEach(function (key) { data.delete(key); });
+    });
+
     // Enter in the requester search looks people up instead of sending the whole intake form.
     document.body.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && event.target.id === "id_requester_query") event.preventDefault();

@@ -85,6 +85,31 @@ def test_unknown_action_is_404(client, alice, bob_ticket):
     assert client.post(f"/tickets/{bob_ticket.number}/explode/", {"expected_version": 1}).status_code == 404
 
 
+def test_internal_attachment_cannot_be_downloaded_by_the_requester(client, alice, bob, bob_ticket):
+    attachment = services.attachment_add(
+        ticket=bob_ticket,
+        actor=alice,
+        upload=SimpleUploadedFile("notes.png", PNG, content_type="image/png"),
+        internal=True,
+    )
+    client.force_login(bob)
+    assert client.get(f"/tickets/{bob_ticket.number}/attachments/{attachment.pk}/").status_code == 404
+    client.force_login(alice)
+    assert client.get(f"/tickets/{bob_ticket.number}/attachments/{attachment.pk}/").status_code == 200
+
+
+def test_sla_badges_are_shown_to_staff(client, monkeypatch, alice, bob, bob_ticket):
+    targets = [
+        {"metric": "response", "due_at": None, "state": "met", "remaining_seconds": 100},
+        {"metric": "resolution", "due_at": None, "state": "breached", "remaining_seconds": -5400},
+    ]
+    monkeypatch.setattr("sla.selectors.sla_targets", lambda ticket: targets)
+    html = page(client, alice, bob_ticket).content.decode()
+    assert '<span class="badge sla-met"' in html
+    assert "Resolution: breached · 1 h 30 min over" in html
+    assert "sla-breached" not in page(client, bob, bob_ticket).content.decode()
+
+
 # --- timeline -----------------------------------------------------------------------------------------
 
 

@@ -78,6 +78,11 @@ class QueueFilterForm(forms.Form):
     priority = forms.ChoiceField(label=_("Priority"), required=False)
     group = forms.ChoiceField(label=_("Group"), required=False)
     ordering = forms.ChoiceField(label=_("Sort"), choices=ORDERING_CHOICES, required=False)
+    sla = forms.ChoiceField(
+        label=_("SLA"),
+        required=False,
+        choices=[("", _("Any")), ("breached", _("Breached")), ("warning", _("At risk")), ("running", _("On track"))],
+    )
 
     def __init__(self, *args, groups: list[tuple[int, str]] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,6 +28,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from servicedesk.auth import client_ip
 from servicedesk.errors import DomainError, InvalidTransition, ValidationFailed
 from servicedesk.models import SupportGroup, User
+from sla.models import Clock
+from sla.selectors import with_sla
 
 from . import rules, selectors, services
 from .api.public import ticket_for_contact
@@ -108,9 +111,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     _require_staff(user)
     groups = list(SupportGroup.objects.filter(is_active=True).values_list("pk", "name"))
     values = QueueFilterForm.parse(request.GET, groups=groups)
-    qs = selectors.ticket_queue(user, selectors.QueueFilters(**values))
+    filters = selectors.QueueFilters(**{k: v for k, v in values.items() if k != "sla"})
+    qs = with_sla(_filter_sla(selectors.ticket_queue(user, filters), values.get("sla", "")))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
+    page.object_list = _with_sla_badge(list(page.object_list))
     counts = selectors.queue_counts(user)
 
     kept = {k: v for k, v in values.items() if v and k != "queue"}
@@ -128,7 +132,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "page": page,
         "tabs": tabs,
         "filters": values,
-        "filtered": any(values[k] for k in ("q", "status", "type", "priority", "group")),
+        "filtered": any(values.get(k) for k in ("q", "status", "type", "priority", "group", "sla")),
         "form": QueueFilterForm(initial=values, groups=groups),
         "querystring": urlencode({k: v for k, v in values.items() if v}),
     }
@@ -266,9 +270,30 @@ def _sla_badges(ticket: Ticket) -> list[dict[str, Any]]:
                 # A met target needs no countdown; a paused one shows where its clock stands.
                 "remaining": _duration(remaining) if remaining is not None and target.get("state") != "met" else "",
                 "overdue": remaining is not None and remaining < 0,
+                "seconds": remaining,
             }
         )
     return badges
+
+
+def _filter_sla(qs, state: str):
+    """Tickets with an open target in `state` (as the sweep last recorded it: at most a minute behind)."""
+    if state not in ("breached", "warning", "running"):
+        return qs
+    clocks = Clock.objects.filter(ticket=OuterRef("pk"), state=state, stopped_at__isnull=True)
+    return qs.filter(Exists(clocks))
+
+
+SLA_URGENCY = {"breached": 0, "warning": 1, "running": 2, "paused": 3}
+
+
+def _with_sla_badge(tickets: list[Ticket]) -> list[Ticket]:
+    """Give each ticket of a list its most urgent open target as `sla_badge` (from prefetched clocks)."""
+    for ticket in tickets:
+        open_targets = [b for b in _sla_badges(ticket) if b["state"] in SLA_URGENCY]
+        open_targets.sort(key=lambda b: (SLA_URGENCY[b["state"]], b["seconds"] if b["seconds"] is not None else 0))
+        ticket.sla_badge = open_targets[0] if open_targets else None
+    return tickets
 
 
 def _label(choices: type, value: Any) -> str:
@@ -375,6 +400,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket, **forms: Any) -> dict[
     data = selectors.ticket_detail_prefetch(user, ticket)
     actions = rules.available_actions(user, ticket)
     staff_view = selectors.can_read_internal(user, ticket)
+    sla_badges = _sla_badges(ticket) if staff_view else []
     is_requester = ticket.requester_id == user.pk
     can_write = ticket.status not in Ticket.FINAL_STATUSES or user.is_staff_member
     # The requester's Reopen sits with the resolution it disputes, not among the desk's actions.
@@ -390,7 +416,8 @@ def _detail_context(request: HttpRequest, ticket: Ticket, **forms: Any) -> dict[
         "is_requester": is_requester,
         "can_internal": rules.may(user, "comment_internal", ticket),
         "can_write": can_write,
-        "sla": _sla_badges(ticket) if staff_view else [],
+        "sla": sla_badges,
+        "sla_gap": staff_view and ticket.is_open and not sla_badges,
         "groups": list(selectors.assignable_groups()) if "assign" in actions else [],
         "comment_form": forms.get("comment_form") or CommentForm(),
         "upload_form": UploadForm(),
@@ -613,9 +640,11 @@ def my_work(request: HttpRequest) -> HttpResponse:
     """My open tickets and my groups' unclaimed ones, most urgent and oldest first, with one-tap Accept."""
     user = request.user
     _require_staff(user)
-    base = selectors.ticket_list_qs(user).order_by("priority", "created_at", "id")
-    mine = list(base.filter(assignee=user, status__in=Ticket.OPEN_STATUSES)[:100])
-    pool = list(base.filter(group_id__in=selectors.group_ids_of(user), assignee__isnull=True, status=S.ASSIGNED)[:100])
+    base = with_sla(selectors.ticket_list_qs(user)).order_by("priority", "created_at", "id")
+    mine = _with_sla_badge(list(base.filter(assignee=user, status__in=Ticket.OPEN_STATUSES)[:100]))
+    pool = _with_sla_badge(
+        list(base.filter(group_id__in=selectors.group_ids_of(user), assignee__isnull=True, status=S.ASSIGNED)[:100])
+    )
     return render(request, "tickets/my_work.html", {"mine": mine, "pool": pool})
 
 

@@ -198,8 +198,9 @@ def test_queue_page_uses_a_fixed_number_of_queries(client, alice, many_tickets, 
     client.force_login(alice)
     client.get("/desk/")  # warm up: first-request work (e.g. translations) is not the page's
     # session, user, user's roles, active groups for the filter, queue counts (one aggregate),
-    # paginator count, one page of tickets with requester/group/assignee/category joined, unread notifications
-    with django_assert_num_queries(8):
+    # paginator count, one page of tickets with requester/group/assignee/category joined, the page's SLA clocks
+    # with their calendars, the calendars' working hours, holidays and make-up days, unread notifications
+    with django_assert_num_queries(12):
         response = client.get("/desk/?queue=all&ordering=priority")
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == min(n, 25)

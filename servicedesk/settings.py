@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -239,7 +240,24 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # issues add their sweeps here as their tasks land.
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "sla.tasks.sla_sweep_task", "schedule": env.float("SLA_SWEEP_SECONDS", default=60.0)},
+    "followup-sweep": {
+        "task": "tickets.tasks.followup_sweep_task",
+        "schedule": env.float("FOLLOWUP_SWEEP_SECONDS", default=300.0),
+    },
+    "followup-digest": {
+        "task": "tickets.tasks.followup_digest_task",
+        "schedule": crontab(hour=env.int("FOLLOWUP_DIGEST_HOUR", default=8), minute=30),
+    },
 }
+
+# --- Follow-up (回访) ------------------------------------------------------------------------------
+# Due by the end of the N-th working day after the resolution day, on the desk's default calendar.
+FOLLOWUP_DUE_WORKING_DAYS = env.int("FOLLOWUP_DUE_WORKING_DAYS", default=5)
+# After K failed calls made on at least M different days the user counts as unreachable and the ticket closes.
+FOLLOWUP_UNREACHABLE_ATTEMPTS = env.int("FOLLOWUP_UNREACHABLE_ATTEMPTS", default=3)
+FOLLOWUP_UNREACHABLE_DAYS = env.int("FOLLOWUP_UNREACHABLE_DAYS", default=3)
+# How long the self-rating link in the resolution email works.
+FOLLOWUP_LINK_MAX_AGE_DAYS = env.int("FOLLOWUP_LINK_MAX_AGE_DAYS", default=14)
 
 LOGGING = {
     "version": 1,

@@ -291,3 +291,239 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- follow-up (回访) and complaints ------------------------------------------------------------------
+
+
+class FollowUpRule(models.Model):
+    """Which resolved tickets get a callback. Without a matching rule every resolved ticket gets one (100 %).
+
+    The most specific matching rule wins: one naming a category beats one naming only a type, which beats a
+    catch-all; a rule limited to first-contact resolutions beats the same rule without that limit."""
+
+    name = models.CharField(_("name"), max_length=120)
+    ticket_type = models.CharField(_("ticket type"), max_length=16, choices=Ticket.Type.choices, blank=True)
+    category = models.ForeignKey(
+        "servicedesk.Category",
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="followup_rules",
+        help_text=_("Also applies to its sub-categories."),
+    )
+    first_contact_only = models.BooleanField(
+        _("only tickets resolved on first contact"),
+        default=False,
+        help_text=_("E.g. inquiries answered on the spot."),
+    )
+    sample_percent = models.PositiveSmallIntegerField(
+        _("callback share (%)"),
+        default=0,
+        help_text=_("0 exempts these tickets, 100 calls every one of them back, anything between samples them."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("follow-up rule")
+        verbose_name_plural = _("follow-up rules")
+        constraints = [
+            models.CheckConstraint(condition=Q(sample_percent__lte=100), name="followup_rule_percent_range"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FollowUp(models.Model):
+    """The callback after a resolution: due on the desk calendar, worked by a callback agent, done when the user
+    confirmed (or reopened) the fix, unreachable after repeated failed calls, cancelled when the ticket reopens."""
+
+    class State(models.TextChoices):
+        DUE = "due", _("Due")
+        DONE = "done", _("Done")
+        UNREACHABLE = "unreachable", _("Unreachable")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Outcome(models.TextChoices):
+        CLOSED = "closed", _("Fix confirmed, ticket closed")
+        REOPENED = "reopened", _("Not satisfied, ticket reopened")
+        NOT_REACHED = "not_reached", _("Not reached")
+        UNREACHABLE = "unreachable", _("Unreachable, ticket closed")
+        CANCELLED = "cancelled", _("Ticket reopened before the callback")
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="followups")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("callback agent"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="followups",
+    )
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.DUE)
+    due_at = models.DateTimeField(_("due at"))
+    satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), null=True, blank=True)
+    fix_confirmed = models.BooleanField(_("fix confirmed"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    # Set once by the sweep when the overdue follow-up was escalated to the supervisors.
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    # Bumped by every recording: a page that posts the version it showed detects a colleague's call.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket"], condition=Q(state="due"), name="followup_one_open_per_ticket"),
+            models.CheckConstraint(
+                condition=Q(satisfaction__isnull=True) | Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="followup_satisfaction_range",
+            ),
+        ]
+        indexes = [
+            # The worklist, the digest and the sweep read open follow-ups by due date.
+            models.Index(fields=["due_at"], name="followup_open_due_idx", condition=Q(state="due")),
+            models.Index(fields=["assignee", "state", "due_at"], name="followup_assignee_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.state} {self.due_at:%Y-%m-%d}"
+
+
+class FollowUpAttempt(models.Model):
+    """One call (or the requester's own rating through the emailed link): who, when, and what was heard."""
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("Callback")
+        SELF_SERVICE = "self_service", _("Requester's own rating")
+
+    followup = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="attempts")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.PHONE)
+    at = models.DateTimeField(_("at"))
+    reached = models.BooleanField(_("reached"))
+    satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), null=True, blank=True)
+    fix_confirmed = models.BooleanField(_("fix confirmed"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("follow-up attempt")
+        verbose_name_plural = _("follow-up attempts")
+        indexes = [models.Index(fields=["followup", "at"], name="followup_attempt_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.followup_id} {self.at:%Y-%m-%d %H:%M} {'reached' if self.reached else 'not reached'}"
+
+
+class Complaint(models.Model):
+    """A complaint ticket's subject — a support group, a person, or an earlier ticket — and its handling: routed to
+    the responsible person (the group's lead), investigated in internal notes, a result fed back to the
+    complainant, and the complainant's satisfaction with that result."""
+
+    class About(models.TextChoices):
+        GROUP = "group", _("A support group")
+        PERSON = "person", _("A person")
+        TICKET = "ticket", _("An earlier ticket")
+
+    ticket = models.OneToOneField(
+        Ticket, verbose_name=_("complaint ticket"), on_delete=models.CASCADE, related_name="complaint"
+    )
+    about = models.CharField(_("about"), max_length=16, choices=About.choices)
+    about_group = models.ForeignKey(
+        "servicedesk.SupportGroup",
+        verbose_name=_("support group complained about"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    about_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person complained about"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    about_ticket = models.ForeignKey(
+        Ticket,
+        verbose_name=_("ticket complained about"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints_about",
+    )
+    # The team the complaint counts against, and its responsible person who handles it.
+    group = models.ForeignKey(
+        "servicedesk.SupportGroup",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+    )
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints_to_handle",
+    )
+    result = models.TextField(_("result"), blank=True)
+    result_at = models.DateTimeField(_("result communicated at"), null=True, blank=True)
+    result_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("result by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    satisfaction = models.PositiveSmallIntegerField(_("complainant's satisfaction"), null=True, blank=True)
+    satisfaction_at = models.DateTimeField(_("satisfaction recorded at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(about="group") & Q(about_group__isnull=False))
+                | (Q(about="person") & Q(about_person__isnull=False))
+                | (Q(about="ticket") & Q(about_ticket__isnull=False)),
+                name="complaint_names_its_subject",
+            ),
+            models.CheckConstraint(
+                condition=Q(satisfaction__isnull=True) | Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="complaint_satisfaction_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["group", "-created_at"], name="complaint_group_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.about}"

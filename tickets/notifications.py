@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from servicedesk.models import User
 from servicedesk.notifications import notify, ticket_url
 
+from .followups import self_rating_paragraph
 from .models import Comment, Ticket, TicketEvent
 
 S = Ticket.Status
@@ -94,7 +95,9 @@ def deliver_event(*, event_id: int) -> int:
                 "reason": event.data.get("reason", ""),
                 "resolution": event.data.get("resolution", ""),
             }
-            add(ticket.requester, f"status_{to}", lambda: (subject % params, text % params))
+            # The resolution email carries the signed self-rating link of the ticket's follow-up (if it has one).
+            rate = (lambda: self_rating_paragraph(ticket)) if to == S.RESOLVED else str
+            add(ticket.requester, f"status_{to}", lambda: (subject % params, text % params + rate()))
         if event.data.get("reopened") and ticket.assignee_id:
             add(
                 ticket.assignee,

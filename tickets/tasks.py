@@ -12,3 +12,33 @@ def notify_ticket_event_task(*, event_id: int) -> int:
     from .notifications import deliver_event
 
     return deliver_event(event_id=event_id)
+
+
+@shared_task
+def followup_sweep_task() -> dict[str, int]:
+    """Beat: escalate overdue follow-ups once each, give unassigned ones to a callback agent."""
+    from .followups import followup_sweep
+
+    return followup_sweep()
+
+
+@shared_task
+def followup_digest_task() -> int:
+    """Beat, mornings: one digest per callback agent per day of their due and overdue follow-ups."""
+    from .followups import followup_digest
+
+    return followup_digest()
+
+
+@shared_task(autoretry_for=(SMTPException, ConnectionError), retry_backoff=True, max_retries=6)
+def followup_notify_task(*, followup_id: int, kind: str) -> int:
+    from .followups import followup_notify
+
+    return followup_notify(followup_id=followup_id, kind=kind)
+
+
+@shared_task(autoretry_for=(SMTPException, ConnectionError), retry_backoff=True, max_retries=6)
+def complaint_notify_task(*, complaint_id: int) -> int:
+    from .complaints import complaint_notify
+
+    return complaint_notify(complaint_id=complaint_id)

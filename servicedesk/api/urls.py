@@ -2,6 +2,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from sla.api.views import CalendarViewSet, PolicyViewSet
+from tickets.api.followups import ComplaintViewSet, FollowUpViewSet
 from tickets.api.public import PublicStatusView
 from tickets.api.views import AttachmentDownloadView, TicketViewSet
 
@@ -15,6 +16,8 @@ router.register("departments", DepartmentViewSet, basename="department")
 router.register("support-groups", SupportGroupViewSet, basename="support-group")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("tickets", TicketViewSet, basename="ticket")
+router.register("followups", FollowUpViewSet, basename="followup")
+router.register("complaints", ComplaintViewSet, basename="complaint")
 router.register("sla/calendars", CalendarViewSet, basename="sla-calendar")
 router.register("sla/policies", PolicyViewSet, basename="sla-policy")
 

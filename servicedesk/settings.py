@@ -217,6 +217,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "/static/vendor/swagger-ui",  # vendored from npm: no CDN
     "SWAGGER_UI_FAVICON_HREF": "/static/favicon.svg",
+    # One name per choice set that several fields share (impact and urgency; a ticket's type wherever it appears).
+    "ENUM_NAME_OVERRIDES": {
+        "LevelEnum": "tickets.models.Ticket.Level",
+        "TicketTypeEnum": "tickets.models.Ticket.Type",
+    },
 }
 
 # --- Celery --------------------------------------------------------------------------------------

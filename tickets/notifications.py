@@ -15,6 +15,30 @@ S = Ticket.Status
 E = TicketEvent.Kind
 
 
+STATUS_MESSAGE_STATUSES = (S.IN_PROGRESS, S.PENDING, S.RESOLVED, S.CANCELLED, S.CLOSED)
+
+
+def _status_messages() -> dict[str, tuple[str, str]]:
+    """What the requester is told when their ticket reaches a status, in the active language: called inside
+    notify()'s translation.override, never when the event is read (that would be the worker's language)."""
+    return {
+        S.IN_PROGRESS: (
+            _("Ticket %(number)s is being worked on"),
+            _("A technician is now working on “%(title)s”."),
+        ),
+        S.PENDING: (
+            _("Ticket %(number)s needs information from you"),
+            _("We are waiting for you on “%(title)s”: %(reason)s"),
+        ),
+        S.RESOLVED: (
+            _("Ticket %(number)s is resolved"),
+            _("“%(title)s” is resolved: %(resolution)s\nIf the problem is not fixed, you can reopen it."),
+        ),
+        S.CANCELLED: (_("Ticket %(number)s is cancelled"), _("“%(title)s” was cancelled: %(reason)s")),
+        S.CLOSED: (_("Ticket %(number)s is closed"), _("“%(title)s” is closed. Thank you.")),
+    }
+
+
 def deliver_event(*, event_id: int) -> int:
     """Notify everyone concerned by event `event_id`; returns how many notifications exist for it."""
     event = (
@@ -71,24 +95,7 @@ def deliver_event(*, event_id: int) -> int:
                 )
     elif event.kind == E.STATUS_CHANGED:
         to = event.data.get("to")
-        messages = {
-            S.IN_PROGRESS: (
-                _("Ticket %(number)s is being worked on"),
-                _("A technician is now working on “%(title)s”."),
-            ),
-            S.PENDING: (
-                _("Ticket %(number)s needs information from you"),
-                _("We are waiting for you on “%(title)s”: %(reason)s"),
-            ),
-            S.RESOLVED: (
-                _("Ticket %(number)s is resolved"),
-                _("“%(title)s” is resolved: %(resolution)s\nIf the problem is not fixed, you can reopen it."),
-            ),
-            S.CANCELLED: (_("Ticket %(number)s is cancelled"), _("“%(title)s” was cancelled: %(reason)s")),
-            S.CLOSED: (_("Ticket %(number)s is closed"), _("“%(title)s” is closed. Thank you.")),
-        }
-        if to in messages and not event.data.get("reopened"):
-            subject, text = messages[to]
+        if to in STATUS_MESSAGE_STATUSES and not event.data.get("reopened"):
             params = {
                 "number": number,
                 "title": title,
@@ -97,7 +104,12 @@ def deliver_event(*, event_id: int) -> int:
             }
             # The resolution email carries the signed self-rating link of the ticket's follow-up (if it has one).
             rate = (lambda: self_rating_paragraph(ticket)) if to == S.RESOLVED else str
-            add(ticket.requester, f"status_{to}", lambda: (subject % params, text % params + rate()))
+
+            def status_message(to: str = to, params: dict = params, rate=rate) -> tuple[str, str]:
+                subject, text = _status_messages()[to]
+                return subject % params, text % params + rate()
+
+            add(ticket.requester, f"status_{to}", status_message)
         if event.data.get("reopened") and ticket.assignee_id:
             add(
                 ticket.assignee,

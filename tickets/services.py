@@ -56,9 +56,11 @@ def _check_version(ticket: Ticket, expected_version: int | None) -> None:
 
 
 def _require(actor: User | None, action: str, ticket: Ticket) -> None:
-    """Permission first (403), then the state machine (409)."""
-    if not rules.may(actor, action, ticket):
-        raise NotAllowed()
+    """The state machine first (409), then who may take the step (403).
+
+    API.md: any step the transition table does not list is a 409, whoever asks (callers only get here for a
+    ticket they can see; an invisible one is a 404 earlier). A step that is legal from this status but not for
+    this person is a 403. Checking the state first also makes the loser of a race get a 409, not a 403."""
     allowed_from = rules.TRANSITIONS.get(action)
     if allowed_from is not None and ticket.status not in allowed_from:
         raise InvalidTransition(
@@ -69,6 +71,8 @@ def _require(actor: User | None, action: str, ticket: Ticket) -> None:
                 "status": ticket.get_status_display(),
             }
         )
+    if not rules.may(actor, action, ticket):
+        raise NotAllowed()
 
 
 ACTION_LABELS = {

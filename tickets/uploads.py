@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import unicodedata
 
@@ -51,6 +52,7 @@ def clean_filename(name: str) -> str:
     name = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch)[0] != "C")
     name = name.strip().lstrip(".") or "file"
     root, ext = os.path.splitext(name)
+    ext = ext[:20]  # no real extension is longer; a longer one would overflow the 200-character column
     return root[: 180 - len(ext)] + ext.lower()
 
 
@@ -97,17 +99,28 @@ def _office_type(ext: str) -> str:
     }[ext]
 
 
+MARKUP_STARTS = ("<!doctype", "<html", "<head", "<body", "<svg", "<?xml", "<script", "<iframe", "<object", "<embed")
+
+
+def _decode_head(head: bytes) -> str | None:
+    """The head as text (UTF-8, else GB18030), or None if it is neither. The head is cut at 8 KiB and may end
+    inside a multi-byte character: an incremental decoder keeps such a trailing fragment instead of failing."""
+    for encoding in ("utf-8", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            return decoder.decode(head, final=False)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
 def _looks_like_plain_text(head: bytes) -> bool:
     if b"\x00" in head:
         return False
-    try:
-        # The head may end inside a multi-byte character: forgive an incomplete last sequence.
-        text = head.decode("utf-8") if len(head) < 8192 else head[:-3].decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            text = head.decode("gb18030")
-        except UnicodeDecodeError:
-            return False
-    lowered = text.lstrip().lower()
-    # Markup is refused even under a .txt name: a browser must never get a chance to render it.
-    return not lowered.startswith(("<!doctype", "<html", "<svg", "<?xml", "<script"))
+    text = _decode_head(head)
+    if text is None:
+        return False
+    lowered = text.lstrip("\ufeff \t\r\n").lower()
+    # Markup is refused even under a .txt name (or behind a byte-order mark): a browser must never get a chance
+    # to render it.
+    return not lowered.startswith(MARKUP_STARTS)

@@ -10,19 +10,16 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from servicedesk.api.throttling import ClientAddressThrottle
 from tickets.models import Ticket
 
 
-class StatusLookupThrottle(SimpleRateThrottle):
+class StatusLookupThrottle(ClientAddressThrottle):
     """Keyed by client address whether or not the caller is signed in."""
 
     scope = "status_lookup"
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 class StatusLookupSerializer(serializers.Serializer):

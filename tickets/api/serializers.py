@@ -95,8 +95,8 @@ class TicketCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000)
     channel = serializers.ChoiceField(choices=Ticket.Channel.choices, required=False, default=Ticket.Channel.API)
-    impact = serializers.ChoiceField(choices=[1, 2, 3], required=False, default=3)
-    urgency = serializers.ChoiceField(choices=[1, 2, 3], required=False, default=3)
+    impact = serializers.ChoiceField(choices=Ticket.Level.choices, required=False, default=Ticket.Level.LOW)
+    urgency = serializers.ChoiceField(choices=Ticket.Level.choices, required=False, default=Ticket.Level.LOW)
     requester = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )
@@ -135,8 +135,8 @@ class ResolveSerializer(VersionedSerializer):
 
 
 class ClassifySerializer(VersionedSerializer):
-    impact = serializers.ChoiceField(choices=[1, 2, 3], required=False)
-    urgency = serializers.ChoiceField(choices=[1, 2, 3], required=False)
+    impact = serializers.ChoiceField(choices=Ticket.Level.choices, required=False)
+    urgency = serializers.ChoiceField(choices=Ticket.Level.choices, required=False)
     type = serializers.ChoiceField(choices=Ticket.Type.choices, required=False)
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), required=False, allow_null=True)
 

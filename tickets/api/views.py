@@ -48,8 +48,10 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def _respond(self, ticket: Ticket, code: int = status.HTTP_200_OK) -> Response:
         from sla.selectors import with_sla
 
-        fresh = with_sla(selectors.ticket_list_qs(self.request.user)).get(pk=ticket.pk)
-        return Response(TicketSerializer(fresh, context=self.get_serializer_context()).data, status=code)
+        # Re-read with everything the serializer renders. The step may have taken the ticket out of the caller's
+        # sight (a group lead handing it to another group): the step succeeded, so answer with its result anyway.
+        fresh = with_sla(Ticket.objects.select_related(*selectors.TICKET_LIST_RELATED).filter(pk=ticket.pk)).first()
+        return Response(TicketSerializer(fresh or ticket, context=self.get_serializer_context()).data, status=code)
 
     @extend_schema(request=TicketCreateSerializer, responses={201: TicketSerializer})
     def create(self, request, *args, **kwargs):

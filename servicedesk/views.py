@@ -23,6 +23,8 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_authenticated:
         return redirect("login")
+    if user.has_role(Role.CALLBACK_AGENT) and not user.is_desk:
+        return redirect("followups:worklist")  # a callback agent's day starts on the callback list
     if user.has_role(
         Role.AGENT,
         Role.SUPERVISOR,

@@ -190,3 +190,13 @@ def test_supervisors_see_complaint_figures_per_team(client, sam, cora, alice, de
     _no_inline_code(html)
     client.force_login(cora)
     assert client.get("/followups/complaints/").status_code == 403
+
+
+def test_a_callback_agent_starts_the_day_on_the_callback_list(client, cora, alice):
+    client.force_login(cora)
+    assert client.get("/")["Location"] == WORKLIST
+    page = client.get(WORKLIST).content.decode()
+    assert f'<a href="{WORKLIST}" aria-current="page">Callbacks</a>' in page
+    client.force_login(alice)
+    assert client.get("/")["Location"] != WORKLIST  # the desk starts on its queue, with the link in the menu
+    assert f'href="{WORKLIST}"' in client.get("/desk/").content.decode()

@@ -171,6 +171,8 @@ def complaint_record_result(*, complaint: Complaint, actor: User, result: str) -
         raise ValidationFailed({"result": [_("Write the result you are giving the complainant.")]})
     if len(result) > 20000:
         raise ValidationFailed({"result": [_("The result is too long (at most 20,000 characters).")]})
+    # The ticket first, then the complaint: the order a callback on the complaint ticket takes them in.
+    Ticket.objects.select_for_update().filter(pk=complaint.ticket_id).values_list("pk", flat=True).first()
     complaint = Complaint.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=complaint.pk)
     if not may_answer(actor, complaint):
         raise NotAllowed(_("Only the responsible person or the service desk can answer this complaint."))

@@ -54,6 +54,16 @@ def test_a_complaint_about_an_earlier_ticket_goes_to_the_lead_of_the_team_that_w
     assert (complaint.about_ticket, complaint.group, complaint.responsible) == (bob_ticket, network, nick)
 
 
+def test_a_complaint_about_someone_in_no_team_goes_to_a_supervisor_and_waits_for_the_desk(
+    alice, bob, sam, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        complaint = complaints.complaint_register(actor=alice, about="person", person=alice, data=_new(bob))
+    assert (complaint.group, complaint.responsible) == (None, sam)
+    assert Ticket.objects.get(pk=complaint.ticket_id).status == S.NEW
+    assert Notification.objects.filter(recipient=sam, verb="complaint_assigned").exists()
+
+
 def test_the_lead_is_told_it_is_theirs(alice, bob, desktop, lena, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         complaint = complaints.complaint_register(actor=alice, about="group", group=desktop, data=_new(bob))

@@ -678,3 +678,44 @@ def attachment_add(*, ticket: Ticket, actor: User, upload: UploadedFile, interna
         internal=internal,
     )
     return attachment
+
+
+@transaction.atomic
+def ticket_escalate(*, ticket: Ticket, raise_priority: bool = False, group: SupportGroup | None = None) -> Ticket:
+    """The system's escalation at an SLA breach (the policy's rules): raise the priority one level and/or
+    hand the ticket to another group for dispatch. Does nothing to a ticket that is no longer open."""
+    ticket = _lock(ticket)
+    if ticket.status not in Ticket.OPEN_STATUSES:
+        return ticket
+    fields: list[str] = []
+    old_priority = ticket.priority
+    if raise_priority and ticket.priority > 1:
+        ticket.priority -= 1
+        fields.append("priority")
+    old_status, old_group, old_assignee = ticket.status, ticket.group_id, ticket.assignee_id
+    if group is not None and group.is_active and group.pk != ticket.group_id:
+        ticket.group, ticket.assignee, ticket.status = group, None, S.ASSIGNED
+        fields += ["group", "assignee", "status"]
+    if not fields:
+        return ticket
+    _save(ticket, fields)
+    if "priority" in fields:
+        record_event(
+            ticket, None, E.PRIORITY_CHANGED, {"from": old_priority, "to": ticket.priority, "reason": "sla_breach"}
+        )
+    if "group" in fields:
+        record_event(
+            ticket,
+            None,
+            E.ASSIGNED,
+            {
+                "group": {"from": old_group, "to": group.pk, "name": group.name},
+                "assignee": {"from": old_assignee, "to": None},
+                "reason": "sla_breach",
+            },
+        )
+        if old_status != S.ASSIGNED:
+            _status_event(ticket, None, old_status, {"reason": "sla_breach"})
+    if "priority" in fields:
+        _sla().clocks_retarget(ticket=ticket)
+    return ticket

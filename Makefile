@@ -30,8 +30,11 @@ gettext:
 	@command -v msgfmt >/dev/null 2>&1 || { echo "Installing gettext (msgfmt) to compile translations"; \
 	  (apt-get update -qq && apt-get install -y -qq gettext) >/dev/null || { echo "ERROR: install gettext (msgfmt)"; exit 1; }; }
 
+# Compiles every catalogue under locale/ (and the apps'); before the first one exists there is nothing to do.
 messages: venv gettext
-	@$(BIN)/python manage.py compilemessages -v 0 --ignore=.venv
+	@if compgen -G "locale/*/LC_MESSAGES/*.po" >/dev/null || compgen -G "*/locale/*/LC_MESSAGES/*.po" >/dev/null; then \
+	  $(BIN)/python manage.py compilemessages -v 0 --ignore=.venv --ignore=var; \
+	else echo "No translation catalogues (locale/*/LC_MESSAGES/*.po) yet: nothing to compile"; fi
 
 # Regenerate the .po catalogues from the sources (then translate the new zh_Hans entries).
 translations: venv gettext

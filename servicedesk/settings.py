@@ -285,3 +285,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"jieba": {"level": "WARNING"}},
 }
+
+# --- Knowledge (知识管理) -------------------------------------------------------------------------------
+# A published article nobody has reviewed for this many months is flagged stale; its owner is reminded once a month.
+KB_STALE_MONTHS = env.int("KB_STALE_MONTHS", default=6)
+CELERY_BEAT_SCHEDULE["kb-stale-sweep"] = {
+    "task": "knowledge.tasks.kb_stale_sweep_task",
+    "schedule": env.float("KB_STALE_SWEEP_SECONDS", default=86400.0),
+}

@@ -18,5 +18,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("followups/", include("tickets.followup_urls")),
+    path("", include("knowledge.urls")),
     path("", include("tickets.urls")),
 ]

@@ -10,6 +10,7 @@ from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Replace
 from django.utils.translation import gettext_lazy as _
 
+from knowledge.models import Article
 from servicedesk.errors import ValidationFailed
 from servicedesk.models import Category, SupportGroup, User
 
@@ -206,11 +207,19 @@ class IntakeForm(PageForm):
         required=False,
         empty_label=_("— the group's queue —"),
     )
+    # Set by the suggestions panel: the knowledge article the report was resolved with, or the open ticket it repeats.
+    kb_article = forms.ModelChoiceField(
+        label=_("Knowledge article used"), queryset=Article.objects.none(), required=False, widget=forms.HiddenInput
+    )
+    duplicate_of = forms.CharField(
+        label=_("Duplicate of (ticket number)"), required=False, max_length=32, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = active_categories()
         self.fields["group"].queryset = SupportGroup.objects.filter(is_active=True)
+        self.fields["kb_article"].queryset = Article.objects.filter(status=Article.Status.PUBLISHED)
         self.fields["assignee"].queryset = User.objects.filter(
             is_active=True, support_groups__is_active=True
         ).distinct()
@@ -238,6 +247,10 @@ class IntakeForm(PageForm):
             )
         if data.get("resolve_now") and data.get("dispatch_now"):
             self.add_error("dispatch_now", _("Either resolve it now or dispatch it, not both."))
+        if data.get("duplicate_of") and (data.get("resolve_now") or data.get("dispatch_now")):
+            self.add_error(None, _("A duplicate is linked to the original ticket: do not also resolve or dispatch it."))
+        if not data.get("resolve_now"):
+            data["kb_article"] = None
         if data.get("resolve_now") and not (data.get("resolution") or "").strip():
             self.add_error("resolution", _("Describe how the issue was resolved."))
         if not data.get("dispatch_now"):

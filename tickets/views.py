@@ -161,7 +161,13 @@ def intake(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
-            if ticket.status == S.RESOLVED:
+            if ticket.duplicate_of_id:
+                messages.success(
+                    request,
+                    _("%(number)s recorded as a duplicate of %(original)s.")
+                    % {"number": ticket.number, "original": ticket.duplicate_of.number},
+                )
+            elif ticket.status == S.RESOLVED:
                 messages.success(
                     request, _("%(number)s recorded and resolved on first contact.") % {"number": ticket.number}
                 )
@@ -203,12 +209,19 @@ def _intake_save(user: User, data: dict[str, Any]) -> Ticket:
             scope=data.get("scope") or "",
         ),
     )
-    if data.get("resolve_now"):
+    if data.get("duplicate_of"):
+        # Picked from the suggestions panel: the report is recorded (nothing is lost) and linked to the original.
+        original = selectors.ticket_get(user, data["duplicate_of"].strip().upper())
+        if original is None:
+            raise ValidationFailed({"duplicate_of": [_("No such ticket.")]})
+        ticket = services.ticket_mark_duplicate(ticket=ticket, actor=user, original=original)
+    elif data.get("resolve_now"):
         ticket = services.ticket_resolve(
             ticket=ticket,
             actor=user,
             resolution=data["resolution"],
             first_contact=True,
+            article=data.get("kb_article"),
             expected_version=ticket.version,
         )
     elif data.get("dispatch_now"):
@@ -669,7 +682,9 @@ def portal(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def portal_new(request: HttpRequest) -> HttpResponse:
     """An end user's own report (channel: portal). The requester is always the person signed in."""
-    form = PortalReportForm(request.POST or None)
+    # "Did this solve your problem? — No" on a help article carries the user's text here.
+    carried = {k: (request.GET.get(k) or "")[:limit] for k, limit in (("title", 200), ("description", 2000))}
+    form = PortalReportForm(request.POST or None, initial={k: v for k, v in carried.items() if v})
     if request.method == "POST" and form.is_valid():
         cd = form.cleaned_data
         try:

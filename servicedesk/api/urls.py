@@ -1,6 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from knowledge.api.views import ArticleViewSet
 from sla.api.views import CalendarViewSet, PolicyViewSet
 from tickets.api.followups import ComplaintViewSet, FollowUpViewSet
 from tickets.api.public import PublicStatusView
@@ -18,6 +19,7 @@ router.register("categories", CategoryViewSet, basename="category")
 router.register("tickets", TicketViewSet, basename="ticket")
 router.register("followups", FollowUpViewSet, basename="followup")
 router.register("complaints", ComplaintViewSet, basename="complaint")
+router.register("kb/articles", ArticleViewSet, basename="kb-article")
 router.register("sla/calendars", CalendarViewSet, basename="sla-calendar")
 router.register("sla/policies", PolicyViewSet, basename="sla-policy")
 

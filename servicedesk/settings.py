@@ -267,7 +267,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.tasks.followup_digest_task",
         "schedule": crontab(hour=env.int("FOLLOWUP_DIGEST_HOUR", default=8), minute=30),
     },
+    "notice-sweep": {
+        "task": "notices.tasks.notice_sweep_task",
+        "schedule": env.float("NOTICE_SWEEP_SECONDS", default=60.0),
+    },
 }
+
+# --- Notices (公告) --------------------------------------------------------------------------------
+# Planned maintenance must be published at least this many hours before its window, or it counts as late.
+NOTICE_MIN_LEAD_HOURS = env.int("NOTICE_MIN_LEAD_HOURS", default=24)
+# Notice emails go out in Celery tasks of this many recipients each.
+NOTICE_EMAIL_BATCH_SIZE = env.int("NOTICE_EMAIL_BATCH_SIZE", default=100)
 
 # --- Follow-up (回访) ------------------------------------------------------------------------------
 # Due by the end of the N-th working day after the resolution day, on the desk's default calendar.

@@ -19,5 +19,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("followups/", include("tickets.followup_urls")),
     path("", include("knowledge.urls")),
+    path("notices/", include("notices.urls")),
     path("", include("tickets.urls")),
 ]

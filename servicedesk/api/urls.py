@@ -2,6 +2,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from knowledge.api.views import ArticleViewSet
+from notices.api.views import NoticeViewSet
 from sla.api.views import CalendarViewSet, PolicyViewSet
 from tickets.api.followups import ComplaintViewSet, FollowUpViewSet
 from tickets.api.public import PublicStatusView
@@ -20,6 +21,7 @@ router.register("tickets", TicketViewSet, basename="ticket")
 router.register("followups", FollowUpViewSet, basename="followup")
 router.register("complaints", ComplaintViewSet, basename="complaint")
 router.register("kb/articles", ArticleViewSet, basename="kb-article")
+router.register("notices", NoticeViewSet, basename="notice")
 router.register("sla/calendars", CalendarViewSet, basename="sla-calendar")
 router.register("sla/policies", PolicyViewSet, basename="sla-policy")
 

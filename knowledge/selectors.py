@@ -38,6 +38,7 @@ from .models import Article, ArticleVersion, Tag
 S = Article.Status
 
 MAX_RESULTS = 200  # a search answers at most this many, best first (pages of 25 over them)
+CANDIDATES = 1000  # matches ranked per query phase (see _fts)
 TRIGRAM_MAX_CHARS = 40  # the typo-tolerant fallback is for short queries
 TRIGRAM_THRESHOLD = 0.35
 # ts_rank_cd weights for D, C, B, A: title (and tags) count most, then body, then category.
@@ -121,9 +122,13 @@ def _rank(query: SearchQuery) -> SearchRank:
 
 
 def _fts(qs: QuerySet[Article], tsquery: str, limit: int) -> list[int]:
+    """Match through the GIN index, rank the first CANDIDATES matches with ts_rank_cd. The cap bounds the cost of
+    a query made only of very common words (ranking reads every candidate's vector); a specific query has fewer
+    matches than that and is ranked completely."""
     query = SearchQuery(tsquery, search_type="raw", config="simple")
+    candidates = qs.filter(search_vector=query).order_by().values("pk")[:CANDIDATES]
     return list(
-        qs.filter(search_vector=query)
+        Article.objects.filter(pk__in=candidates)
         .annotate(rank=_rank(query))
         .order_by("-rank", "-published_at", "-pk")
         .values_list("pk", flat=True)[:limit]

@@ -230,6 +230,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LevelEnum": "tickets.models.Ticket.Level",
         "TicketTypeEnum": "tickets.models.Ticket.Type",
+        "TicketStatusEnum": "tickets.models.Ticket.Status",
     },
 }
 

@@ -315,3 +315,38 @@ def test_a_createsuperuser_noinput_superuser_provisions_everything_through_the_a
     assert "admin" in client.get("/api/v1/me/").json()["roles"]
     assert Category.objects.get(name="Servers").routing_group().name == "Operations"
     assert User.objects.get(username="ops.admin").has_role("admin")
+
+
+# --- a fixed number of queries ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_the_user_directory_uses_a_fixed_number_of_queries(api, ada, dept, django_assert_num_queries, n):
+    from servicedesk import services as people
+
+    for i in range(n):
+        people.user_create(actor=None, username=f"user{i}", password=None, roles=["end_user", "technician"])
+    api.force_authenticate(User.objects.get(pk=ada.pk))  # a fresh object: its roles are not cached yet
+
+    # the caller's roles, the count for the page, the page of users, their roles (one prefetch)
+    with django_assert_num_queries(4):
+        r = api.get(USERS, {"page_size": 100})
+
+    assert r.json()["count"] == n + 1
+    assert all(u["roles"] for u in r.json()["results"])
+
+
+@pytest.mark.parametrize("n", [2, 20])
+def test_the_group_list_uses_a_fixed_number_of_queries(api, ada, tom, tina, django_assert_num_queries, n):
+    from servicedesk import services as people
+
+    for i in range(n):
+        people.support_group_create(actor=None, name=f"Team {i}", members=[tom, tina], lead=tom)
+    api.force_authenticate(ada)
+
+    # the count for the page, the page of groups, their members (one prefetch)
+    with django_assert_num_queries(3):
+        r = api.get(GROUPS, {"page_size": 100})
+
+    assert r.json()["count"] == n
+    assert all(sorted(g["members"]) == sorted([tom.pk, tina.pk]) for g in r.json()["results"])

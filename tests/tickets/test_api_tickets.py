@@ -479,3 +479,30 @@ def test_timestamps_are_iso_8601_with_an_offset(as_user, alice, bob_ticket):
     for field in ("created_at", "updated_at", "first_response_at", "resolved_at"):
         assert ISO_WITH_OFFSET.match(body[field]), (field, body[field])
         assert datetime.fromisoformat(body[field]).utcoffset() is not None
+
+
+def test_a_supervisors_priority_rule_applies_to_api_intake(as_user, alice, bob, vera):
+    from tickets.models import PriorityRule
+
+    PriorityRule.objects.create(impact=2, urgency=3, priority=1)
+    client = as_user(alice)
+
+    standard = client.post(TICKETS, _intake(requester=bob.pk, impact=2, urgency=3)).json()
+    vip = client.post(TICKETS, _intake(requester=vera.pk, impact=2, urgency=3)).json()
+    default_cell = client.post(TICKETS, _intake(requester=bob.pk, impact=3, urgency=2)).json()
+
+    assert standard["priority"] == 1
+    assert vip["priority"] == 1  # never above P1
+    assert default_cell["priority"] == 4
+
+
+def test_a_group_member_accepting_a_group_ticket_over_http_becomes_the_assignee(
+    as_user, alice, tina, desktop, bob_ticket
+):
+    as_user(alice).post(f"{TICKETS}{bob_ticket.number}/assign/", {"group": desktop.pk})
+
+    r = as_user(tina).post(f"{TICKETS}{bob_ticket.number}/accept/")
+
+    assert r.status_code == 200
+    assert r.json()["status"] == "in_progress"
+    assert r.json()["assignee"] == tina.pk

@@ -299,7 +299,7 @@ def notice_update(*, notice: Notice, actor: User, **changes: Any) -> Notice:
         setattr(notice, name, values[name])
     notice.owner_group = values["owner_group"]
     notice.body_html = render_markdown(notice.body)
-    notice.save()
+    notice.save(update_fields=[*SCALAR_FIELDS, "owner_group", "body_html", "updated_at"])
     _apply_relations(notice, values, [f for f in RELATION_FIELDS if f in changes])
     after = content_of(notice)
     changed = sorted(k for k in after if after[k] != before[k])

@@ -13,7 +13,7 @@ from notices.models import Notice, NoticeDelivery, NoticeEvent
 from servicedesk.models import Category, Department, Role, SupportGroup
 
 
-class PersonSerializer(serializers.Serializer):
+class NoticePersonSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
     name = serializers.CharField()
@@ -82,15 +82,15 @@ class NoticeSerializer(serializers.ModelSerializer):
     def get_audience_roles(self, n: Notice) -> list[str]:
         return [r.role for r in n.audience_role_rows.all()]
 
-    @extend_schema_field(PersonSerializer(allow_null=True))
+    @extend_schema_field(NoticePersonSerializer(allow_null=True))
     def get_author(self, n: Notice) -> dict | None:
         return _person(n.author)
 
-    @extend_schema_field(PersonSerializer(allow_null=True))
+    @extend_schema_field(NoticePersonSerializer(allow_null=True))
     def get_reviewer(self, n: Notice) -> dict | None:
         return _person(n.reviewer)
 
-    @extend_schema_field(PersonSerializer(allow_null=True))
+    @extend_schema_field(NoticePersonSerializer(allow_null=True))
     def get_publisher(self, n: Notice) -> dict | None:
         return _person(n.publisher)
 
@@ -146,15 +146,15 @@ class NoticeUpdateSerializer(NoticeWriteSerializer):
             f.default = serializers.empty
 
 
-class ReasonSerializer(serializers.Serializer):
+class NoticeReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class OptionalReasonSerializer(serializers.Serializer):
+class NoticeWithdrawSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class EventSerializer(serializers.ModelSerializer):
+class NoticeEventSerializer(serializers.ModelSerializer):
     actor = serializers.SerializerMethodField()
 
     class Meta:
@@ -162,12 +162,12 @@ class EventSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "actor", "at", "data"]
         read_only_fields = fields
 
-    @extend_schema_field(PersonSerializer(allow_null=True))
+    @extend_schema_field(NoticePersonSerializer(allow_null=True))
     def get_actor(self, e: NoticeEvent) -> dict | None:
         return _person(e.actor)
 
 
-class DeliveryProgressSerializer(serializers.Serializer):
+class NoticeDeliveryProgressSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     pending = serializers.IntegerField()
     sending = serializers.IntegerField()
@@ -176,17 +176,17 @@ class DeliveryProgressSerializer(serializers.Serializer):
     done_percent = serializers.IntegerField()
 
 
-class DeliverySerializer(serializers.ModelSerializer):
+class NoticeDeliverySerializer(serializers.ModelSerializer):
     class Meta:
         model = NoticeDelivery
         fields = ["id", "recipient", "email", "status", "attempts", "last_error", "sent_at", "updated_at"]
         read_only_fields = fields
 
 
-class DeliveryReportSerializer(serializers.Serializer):
-    progress = DeliveryProgressSerializer()
-    failures = DeliverySerializer(many=True)
+class NoticeDeliveryReportSerializer(serializers.Serializer):
+    progress = NoticeDeliveryProgressSerializer()
+    failures = NoticeDeliverySerializer(many=True)
 
 
-class ResendResultSerializer(serializers.Serializer):
+class NoticeResendResultSerializer(serializers.Serializer):
     queued = serializers.IntegerField()

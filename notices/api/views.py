@@ -25,14 +25,14 @@ from notices.models import Notice
 from servicedesk.errors import NotAllowed, ValidationFailed
 
 from .serializers import (
-    DeliveryReportSerializer,
-    EventSerializer,
+    NoticeDeliveryReportSerializer,
+    NoticeEventSerializer,
+    NoticeReasonSerializer,
+    NoticeResendResultSerializer,
     NoticeSerializer,
     NoticeUpdateSerializer,
+    NoticeWithdrawSerializer,
     NoticeWriteSerializer,
-    OptionalReasonSerializer,
-    ReasonSerializer,
-    ResendResultSerializer,
 )
 
 
@@ -98,14 +98,14 @@ class NoticeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def approve(self, request, pk=None):
         return self._respond(services.notice_approve(notice=self._workflow_notice(), actor=request.user))
 
-    @extend_schema(request=ReasonSerializer, responses=NoticeSerializer)
+    @extend_schema(request=NoticeReasonSerializer, responses=NoticeSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         notice = self._workflow_notice()
         reason = str(request.data.get("reason", "")) if hasattr(request.data, "get") else ""
         return self._respond(services.notice_reject(notice=notice, actor=request.user, reason=reason))
 
-    @extend_schema(request=ReasonSerializer, responses=NoticeSerializer)
+    @extend_schema(request=NoticeReasonSerializer, responses=NoticeSerializer)
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def send_back(self, request, pk=None):
         """The desk's answer when it doubts an approved notice: back to the owner team with a comment."""
@@ -130,28 +130,28 @@ class NoticeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             )
         return self._respond(services.notice_publish(notice=notice, actor=request.user))
 
-    @extend_schema(request=OptionalReasonSerializer, responses=NoticeSerializer)
+    @extend_schema(request=NoticeWithdrawSerializer, responses=NoticeSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         notice = self._workflow_notice()
-        s = OptionalReasonSerializer(data=request.data)
+        s = NoticeWithdrawSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         return self._respond(services.notice_withdraw(notice=notice, actor=request.user, **s.validated_data))
 
-    @extend_schema(request=None, responses=ResendResultSerializer)
+    @extend_schema(request=None, responses=NoticeResendResultSerializer)
     @action(detail=True, methods=["post"])
     def resend(self, request, pk=None):
         """Queue again only the emails that failed."""
         queued = services.notice_resend_failures(notice=self._workflow_notice(), actor=request.user)
         return Response({"queued": queued})
 
-    @extend_schema(responses=EventSerializer(many=True))
+    @extend_schema(responses=NoticeEventSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)
     def events(self, request, pk=None):
         notice = self._manageable()
-        return Response(EventSerializer(selectors.notice_events(notice), many=True).data)
+        return Response(NoticeEventSerializer(selectors.notice_events(notice), many=True).data)
 
-    @extend_schema(responses=DeliveryReportSerializer)
+    @extend_schema(responses=NoticeDeliveryReportSerializer)
     @action(detail=True, methods=["get"], pagination_class=None)
     def deliveries(self, request, pk=None):
         notice = self._manageable()
@@ -159,7 +159,7 @@ class NoticeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             "progress": selectors.delivery_progress(notice),
             "failures": selectors.failed_deliveries(notice),
         }
-        return Response(DeliveryReportSerializer(data).data)
+        return Response(NoticeDeliveryReportSerializer(data).data)
 
     def _manageable(self) -> Notice:
         notice = selectors.notices_manageable_by(self.request.user).filter(pk=self.kwargs["pk"]).first()

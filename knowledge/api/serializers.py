@@ -122,6 +122,17 @@ class ArticleSerializer(serializers.ModelSerializer):
         }
 
 
+class TagsField(serializers.ListField):
+    """Tag names as a JSON list, or as one comma-separated string (form posts, scripts)."""
+
+    child = serializers.CharField(max_length=50)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = [part for part in data.replace("，", ",").split(",") if part.strip()]
+        return super().to_internal_value(data)
+
+
 class ArticleWriteSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     body = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, max_length=100_000)
@@ -129,9 +140,7 @@ class ArticleWriteSerializer(serializers.Serializer):
     category = serializers.PrimaryKeyRelatedField(
         queryset=Category.objects.filter(is_active=True), required=False, allow_null=True
     )
-    tags = serializers.ListField(
-        child=serializers.CharField(max_length=50), required=False, max_length=10, allow_empty=True
-    )
+    tags = TagsField(required=False, help_text=_("A list of tag names (or one comma-separated string)."))
     audience = serializers.ChoiceField(choices=Article.Audience.choices, required=False)
     created_from_ticket = serializers.CharField(
         required=False, allow_blank=True, max_length=32, help_text=_("Number of the ticket it was written from.")

@@ -140,3 +140,13 @@ def test_editing_an_archived_article_is_409(as_user, make_article, alice):
     article = make_article(status="archived")
     r = as_user(alice).patch(f"/api/v1/kb/articles/{article.pk}/", {"title": "x"}, format="json")
     assert r.status_code == 409
+
+
+def test_api_tags_as_a_list_or_a_string_and_at_most_ten(as_user, alice):
+    api = as_user(alice)
+    r = api.post("/api/v1/kb/articles/", {"title": "A", "body": "b", "tags": ["VPN", "vpn", "远程"]}, format="json")
+    assert r.status_code == 201 and r.json()["tags"] == ["VPN", "远程"]
+    r = api.post("/api/v1/kb/articles/", {"title": "B", "body": "b", "tags": "wifi，无线网, "}, format="json")
+    assert r.status_code == 201 and sorted(r.json()["tags"]) == ["wifi", "无线网"]
+    r = api.post("/api/v1/kb/articles/", {"title": "C", "tags": [f"t{i}" for i in range(11)]}, format="json")
+    assert r.status_code == 400 and "tags" in r.json()

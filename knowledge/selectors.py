@@ -39,6 +39,7 @@ S = Article.Status
 
 MAX_RESULTS = 200  # a search answers at most this many, best first (pages of 25 over them)
 CANDIDATES = 1000  # matches ranked per query phase (see _fts)
+WIDEN_BELOW = 25  # fewer articles than a page have every word: add those with some of them
 TRIGRAM_MAX_CHARS = 40  # the typo-tolerant fallback is for short queries
 TRIGRAM_THRESHOLD = 0.35
 # ts_rank_cd weights for D, C, B, A: title (and tags) count most, then body, then category.
@@ -115,14 +116,14 @@ class Hit:
     snippet: str
 
 
-def _fts(qs: QuerySet[Article], tsquery: str, limit: int) -> list[int]:
+def _fts(qs: QuerySet[Article], tsquery: str, limit: int, *, candidates: int = CANDIDATES) -> list[int]:
     """Match through the GIN index and rank with ts_rank_cd, in one scan.
 
     At most CANDIDATES matches are ranked: that bounds the cost of a query made only of very common words (ranking
     reads every candidate's vector), while a specific query has fewer matches than that and is ranked completely.
     The visibility and filter conditions come from `qs` (the selectors' one rule), compiled by the ORM."""
     query = SearchQuery(tsquery, search_type="raw", config="simple")
-    inner = qs.filter(search_vector=query).order_by().values("pk", "published_at", "search_vector")[:CANDIDATES]
+    inner = qs.filter(search_vector=query).order_by().values("pk", "published_at", "search_vector")[:candidates]
     sql, params = inner.query.sql_with_params()
     with transaction.atomic(), connection.cursor() as cursor:
         # Take the candidates from the GIN index. With a LIMIT, the planner otherwise prefers scanning the table and
@@ -201,8 +202,14 @@ def article_search(
     if connection.vendor != "postgresql":
         return SearchResult(ids=_like(base, query, limit), terms=query.terms, method="like")
     ids = _fts(base, query.tsquery(mode="and", prefix_last=prefix), limit)
-    if len(ids) < limit and len(query.units) > 1:
-        more = _fts(base.exclude(pk__in=ids), query.tsquery(mode="or", prefix_last=prefix), limit - len(ids))
+    if len(ids) < min(limit, WIDEN_BELOW) and len(query.units) > 1:
+        # Too few articles have every word: widen to any of them, ranked after the complete matches.
+        more = _fts(
+            base.exclude(pk__in=ids),
+            query.tsquery(mode="or", prefix_last=prefix),
+            limit - len(ids),
+            candidates=CANDIDATES // 2,
+        )
         ids += more
     if ids:
         return SearchResult(ids=ids, terms=query.terms, method="fts")

@@ -63,7 +63,6 @@ def _session_key(request: HttpRequest) -> str:
 def home(request: HttpRequest) -> HttpResponse:
     """Search and browse published articles the visitor may read; htmx swaps only the results while typing."""
     form = SearchForm(request.GET)
-    form.is_valid()
     cd = form.cleaned_data if form.is_valid() else {}
     q = (cd.get("q") or "")[: search.MAX_QUERY_CHARS]
     category = cd.get("category")

@@ -20,5 +20,6 @@ urlpatterns = [
     path("followups/", include("tickets.followup_urls")),
     path("", include("knowledge.urls")),
     path("notices/", include("notices.urls")),
+    path("major-incidents/", include("tickets.major_incident_urls")),
     path("", include("tickets.urls")),
 ]

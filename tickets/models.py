@@ -548,3 +548,104 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.about}"
+
+
+# --- major incidents (重大故障) ------------------------------------------------------------------------------
+
+
+class MajorIncident(models.Model):
+    """A ticket the major-incident manager declared a major incident. Related reports link to its ticket as
+    children (Ticket.parent); updates are broadcast to everyone affected until it is resolved, and resolving it
+    resolves the children that are still open. Behaviour: tickets/major_incidents.py."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Resolved")
+
+    ticket = models.OneToOneField(
+        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="major_incident"
+    )
+    summary = models.TextField(_("summary"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("incident manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    declared_at = models.DateTimeField(_("declared at"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resolution = models.TextField(_("resolution"), blank=True)
+
+    class Meta:
+        ordering = ["-declared_at", "-id"]
+        verbose_name = _("major incident")
+        verbose_name_plural = _("major incidents")
+        indexes = [models.Index(fields=["status", "-declared_at"], name="major_incident_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.status}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class MajorIncidentUpdate(models.Model):
+    """One entry of a major incident's timeline (通传通报): broadcast to the requesters of the linked tickets and to
+    the subscribers, once each (the notification key names the update)."""
+
+    class Kind(models.TextChoices):
+        DECLARED = "declared", _("Declared")
+        UPDATE = "update", _("Update")
+        RESOLVED = "resolved", _("Resolved")
+
+    incident = models.ForeignKey(MajorIncident, on_delete=models.CASCADE, related_name="updates")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.UPDATE)
+    body = models.TextField(_("update"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("at"))
+    as_notice = models.BooleanField(_("also as an outage notice"), default=False)
+    # People not to tell (e.g. requesters whose own ticket's resolution already told them).
+    skip_user_ids = models.JSONField(default=list, blank=True)
+    recipients = models.PositiveIntegerField(_("people told"), default=0)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("major incident update")
+        verbose_name_plural = _("major incident updates")
+        indexes = [models.Index(fields=["incident", "at", "id"], name="major_incident_update_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class MajorIncidentSubscriber(models.Model):
+    """Someone who asked to hear every update of a major incident (a manager, a VIP's assistant, a team)."""
+
+    incident = models.ForeignKey(MajorIncident, on_delete=models.CASCADE, related_name="subscribers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("major incident subscriber")
+        verbose_name_plural = _("major incident subscribers")
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "user"], name="major_incident_subscriber_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.user_id}"

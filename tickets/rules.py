@@ -60,7 +60,9 @@ def may(user: User | None, action: str, ticket: Ticket) -> bool:
     if action == "accept":
         return ticket.assignee_id == user.pk or is_group_member(user, ticket)
     if action in ("pend", "resume", "resolve"):
-        return desk or ticket.assignee_id == user.pk
+        if desk or ticket.assignee_id == user.pk:
+            return True
+        return action == "resolve" and incident_manager_may_resolve(user, ticket)
     if action == "reopen":
         return desk or ticket.requester_id == user.pk
     if action in ("close", "mark_duplicate", "classify"):
@@ -72,6 +74,17 @@ def may(user: User | None, action: str, ticket: Ticket) -> bool:
     if action == "comment_internal":
         return desk or (user.is_staff_member and ticket.requester_id != user.pk)
     return False
+
+
+def incident_manager_may_resolve(user: User, ticket: Ticket) -> bool:
+    """The major-incident manager resolves a major incident's ticket and the reports linked to it: their fix is
+    the incident's fix (tickets/major_incidents.py resolves them together)."""
+    if not user.has_role(Role.INCIDENT_MANAGER):
+        return False
+    from .models import MajorIncident
+
+    ids = [ticket.pk, ticket.parent_id] if ticket.parent_id else [ticket.pk]
+    return MajorIncident.objects.filter(ticket_id__in=ids).exists()
 
 
 def can(user: User | None, action: str, ticket: Ticket) -> bool:

@@ -42,3 +42,28 @@ def complaint_notify_task(*, complaint_id: int) -> int:
     from .complaints import complaint_notify
 
     return complaint_notify(complaint_id=complaint_id)
+
+
+# --- major incidents -------------------------------------------------------------------------------------
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=6)
+def major_incident_broadcast_task(*, update_id: int) -> int:
+    """Fan one update of a major incident out to everyone affected (in batches of notify tasks)."""
+    from .major_incidents import major_incident_broadcast
+
+    return major_incident_broadcast(update_id=update_id)
+
+
+@shared_task(autoretry_for=(SMTPException, ConnectionError), retry_backoff=True, max_retries=6)
+def major_incident_notify_task(*, update_id: int, user_ids: list[int]) -> int:
+    from .major_incidents import major_incident_notify
+
+    return major_incident_notify(update_id=update_id, user_ids=user_ids)
+
+
+@shared_task(autoretry_for=(SMTPException, ConnectionError), retry_backoff=True, max_retries=6)
+def major_incident_linked_task(*, incident_id: int, ticket_id: int) -> bool:
+    from .major_incidents import major_incident_tell_linked
+
+    return major_incident_tell_linked(incident_id=incident_id, ticket_id=ticket_id)

@@ -5,6 +5,7 @@ from knowledge.api.views import ArticleViewSet
 from notices.api.views import NoticeViewSet
 from sla.api.views import CalendarViewSet, PolicyViewSet
 from tickets.api.followups import ComplaintViewSet, FollowUpViewSet
+from tickets.api.major_incidents import MajorIncidentViewSet
 from tickets.api.public import PublicStatusView
 from tickets.api.views import AttachmentDownloadView, TicketViewSet
 
@@ -22,6 +23,7 @@ router.register("followups", FollowUpViewSet, basename="followup")
 router.register("complaints", ComplaintViewSet, basename="complaint")
 router.register("kb/articles", ArticleViewSet, basename="kb-article")
 router.register("notices", NoticeViewSet, basename="notice")
+router.register("major-incidents", MajorIncidentViewSet, basename="major-incident")
 router.register("sla/calendars", CalendarViewSet, basename="sla-calendar")
 router.register("sla/policies", PolicyViewSet, basename="sla-policy")
 

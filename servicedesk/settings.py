@@ -273,6 +273,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notices.tasks.notice_sweep_task",
         "schedule": env.float("NOTICE_SWEEP_SECONDS", default=60.0),
     },
+    "workorder-arrival-sweep": {
+        "task": "tickets.tasks.workorder_arrival_sweep_task",
+        "schedule": env.float("WORKORDER_SWEEP_SECONDS", default=60.0),
+    },
 }
 
 # --- Notices (公告) --------------------------------------------------------------------------------

@@ -21,5 +21,6 @@ urlpatterns = [
     path("", include("knowledge.urls")),
     path("notices/", include("notices.urls")),
     path("major-incidents/", include("tickets.major_incident_urls")),
+    path("work-orders/", include("tickets.workorder_urls")),
     path("", include("tickets.urls")),
 ]

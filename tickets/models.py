@@ -250,6 +250,7 @@ class TicketEvent(models.Model):
         SLA_BREACHED = "sla_breached", _("SLA breached")
         SLA_MET = "sla_met", _("SLA met")
         FOLLOWUP_RECORDED = "followup_recorded", _("Follow-up recorded")
+        WORK_ORDER = "work_order", _("Work order")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
@@ -649,3 +650,188 @@ class MajorIncidentSubscriber(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_id} {self.user_id}"
+
+
+# --- onsite work orders (上门工单) -----------------------------------------------------------------------------
+
+
+def signature_path(instance: WorkOrder, filename: str) -> str:
+    # A random name under the private upload storage (outside the web root): served only by a checked view.
+    import uuid
+
+    return f"workorders/{instance.pk}/{uuid.uuid4().hex}.png"
+
+
+class WorkOrder(models.Model):
+    """A technician's visit to the customer for a ticket. Behaviour: tickets/workorders.py."""
+
+    class State(models.TextChoices):
+        DISPATCHED = "dispatched", _("Dispatched")
+        ACCEPTED = "accepted", _("Accepted")
+        EN_ROUTE = "en_route", _("On the way")
+        ON_SITE = "on_site", _("On site")
+        DIAGNOSED = "diagnosed", _("Diagnosed, quote given")
+        QUOTE_APPROVED = "quote_approved", _("Quote approved")
+        QUOTE_DECLINED = "quote_declined", _("Quote declined")
+        REPAIRED_ONSITE = "repaired_onsite", _("Repaired on site")
+        TAKEN_BACK = "taken_back", _("Device taken back")
+        RETURNED = "returned", _("Device returned")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Signoff(models.TextChoices):
+        SIGNATURE = "signature", _("Signature")
+        CODE = "code", _("Confirmation code")
+
+    FINAL_STATES = (State.COMPLETED, State.CANCELLED)
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="work_orders")
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("technician"), on_delete=models.PROTECT, related_name="work_orders"
+    )
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.DISPATCHED)
+    site_address = models.CharField(_("site address"), max_length=300)
+    contact_name = models.CharField(_("contact name"), max_length=120, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    appointment_at = models.DateTimeField(_("appointment"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("dispatched by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("dispatched at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    departed_at = models.DateTimeField(_("departed at"), null=True, blank=True)
+    arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+    # Arrival target: acceptance + 30 minutes, or the appointment; warning and breach are set once by the sweep.
+    arrival_due_at = models.DateTimeField(_("arrival due"), null=True, blank=True)
+    arrival_warned_at = models.DateTimeField(_("arrival warning at"), null=True, blank=True)
+    arrival_breached_at = models.DateTimeField(_("arrival breached at"), null=True, blank=True)
+    diagnosed_at = models.DateTimeField(_("diagnosed at"), null=True, blank=True)
+    diagnosis = models.TextField(_("diagnosis"), blank=True)
+    # The quote exactly as the customer saw it; never changed after the customer decided.
+    quote_amount = models.DecimalField(_("quote amount"), max_digits=10, decimal_places=2, null=True, blank=True)
+    quote_notes = models.TextField(_("quote notes"), blank=True)
+    quote_decided_at = models.DateTimeField(_("quote decided at"), null=True, blank=True)
+    repaired_at = models.DateTimeField(_("repaired at"), null=True, blank=True)
+    repair_notes = models.TextField(_("repair notes"), blank=True)
+    taken_back_at = models.DateTimeField(_("taken back at"), null=True, blank=True)
+    promised_return_at = models.DateTimeField(_("promised return"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    signoff_method = models.CharField(_("sign-off"), max_length=16, choices=Signoff.choices, blank=True)
+    signer_name = models.CharField(_("signed by"), max_length=120, blank=True)
+    signature = models.FileField(_("signature"), upload_to=signature_path, blank=True, max_length=200)
+    # One-time confirmation code sent to the requester: only its keyed hash is kept.
+    code_hash = models.CharField(max_length=128, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    code_attempts = models.PositiveSmallIntegerField(default=0)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("cancel reason"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["appointment_at", "created_at", "id"]
+        verbose_name = _("work order")
+        verbose_name_plural = _("work orders")
+        indexes = [
+            models.Index(fields=["technician", "state"], name="workorder_tech_state_idx"),
+            models.Index(fields=["ticket"], name="workorder_ticket_idx"),
+            # The arrival sweep reads the due, not yet arrived orders by this partial index.
+            models.Index(
+                fields=["arrival_due_at"],
+                name="workorder_arrival_due_idx",
+                condition=Q(arrived_at__isnull=True, arrival_due_at__isnull=False),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quote_amount__isnull=True) | Q(quote_amount__gte=0), name="workorder_quote_nonnegative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"WO-{self.pk}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in self.FINAL_STATES
+
+
+class WorkOrderStep(models.Model):
+    """Every step taken on a work order, under the client's idempotency key: a repeated tap or a resent request
+    with the same key finds its row and changes nothing."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="steps")
+    key = models.UUIDField(_("idempotency key"))
+    action = models.CharField(_("action"), max_length=32)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("at"))
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("work order step")
+        verbose_name_plural = _("work order steps")
+        constraints = [models.UniqueConstraint(fields=["work_order", "key"], name="workorder_step_key_once")]
+
+    def __str__(self) -> str:
+        return f"{self.work_order_id} {self.action}"
+
+
+class WorkOrderTime(models.Model):
+    """Time worked on an order: who, from, to (open while `ended_at` is null)."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="time_entries")
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("technician"), on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        verbose_name = _("time entry")
+        verbose_name_plural = _("time entries")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                name="workorder_time_order",
+            ),
+            # One running timer per person and order.
+            models.UniqueConstraint(
+                fields=["work_order", "technician"], condition=Q(ended_at__isnull=True), name="workorder_time_one_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.work_order_id} {self.technician_id} {self.started_at:%H:%M}"
+
+
+class WorkOrderPart(models.Model):
+    """A part or material used, with its cost."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="parts")
+    description = models.CharField(_("part or material"), max_length=200)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    unit_cost = models.DecimalField(_("unit cost"), max_digits=10, decimal_places=2)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField(_("added at"))
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        verbose_name = _("part")
+        verbose_name_plural = _("parts")
+        constraints = [
+            models.CheckConstraint(condition=Q(unit_cost__gte=0), name="workorder_part_cost_nonnegative"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="workorder_part_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.description}"
+
+    @property
+    def total(self):
+        return self.unit_cost * self.quantity

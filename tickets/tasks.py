@@ -67,3 +67,11 @@ def major_incident_linked_task(*, incident_id: int, ticket_id: int) -> bool:
     from .major_incidents import major_incident_tell_linked
 
     return major_incident_tell_linked(incident_id=incident_id, ticket_id=ticket_id)
+
+
+@shared_task
+def workorder_arrival_sweep_task() -> dict[str, int]:
+    """Beat: record each work order's arrival warning and breach once."""
+    from .workorders import workorder_arrival_sweep
+
+    return workorder_arrival_sweep()

@@ -393,6 +393,10 @@ def _timeline(ticket: Ticket, events: list[TicketEvent], comments: list) -> list
                 }
             else:
                 text = str(E(e.kind).label)
+        elif e.kind == E.WORK_ORDER:
+            from .workorders import timeline_text
+
+            text, detail = timeline_text(data)
         elif e.kind in (E.SLA_WARNING, E.SLA_BREACHED, E.SLA_MET, E.SLA_STARTED, E.SLA_PAUSED, E.SLA_RESUMED):
             metric = SLA_METRICS.get(data.get("metric"), "")
             text = f"{E(e.kind).label}" + (f" · {metric}" if metric else "")

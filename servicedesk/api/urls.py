@@ -8,6 +8,7 @@ from tickets.api.followups import ComplaintViewSet, FollowUpViewSet
 from tickets.api.major_incidents import MajorIncidentViewSet
 from tickets.api.public import PublicStatusView
 from tickets.api.views import AttachmentDownloadView, TicketViewSet
+from tickets.api.workorders import WorkOrderViewSet
 
 from .views import CategoryViewSet, DepartmentViewSet, MeView, SupportGroupViewSet, TokenView, UserViewSet
 
@@ -26,6 +27,7 @@ router.register("notices", NoticeViewSet, basename="notice")
 router.register("major-incidents", MajorIncidentViewSet, basename="major-incident")
 router.register("sla/calendars", CalendarViewSet, basename="sla-calendar")
 router.register("sla/policies", PolicyViewSet, basename="sla-policy")
+router.register("work-orders", WorkOrderViewSet, basename="work-order")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),

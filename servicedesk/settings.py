@@ -269,6 +269,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.tasks.followup_digest_task",
         "schedule": crontab(hour=env.int("FOLLOWUP_DIGEST_HOUR", default=8), minute=30),
     },
+    # Last week's quality report to the supervisors, Monday mornings (once per ISO week, however often it runs).
+    "weekly-report": {
+        "task": "tickets.tasks.weekly_report_task",
+        "schedule": crontab(day_of_week="mon", hour=env.int("WEEKLY_REPORT_HOUR", default=7), minute=0),
+    },
     "notice-sweep": {
         "task": "notices.tasks.notice_sweep_task",
         "schedule": env.float("NOTICE_SWEEP_SECONDS", default=60.0),

@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("followups/", include("tickets.followup_urls")),
+    path("reports/", include("tickets.report_urls")),
     path("", include("knowledge.urls")),
     path("notices/", include("notices.urls")),
     path("major-incidents/", include("tickets.major_incident_urls")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
@@ -650,6 +650,104 @@ class MajorIncidentSubscriber(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_id} {self.user_id}"
+
+
+# --- quality inspection (质检) ------------------------------------------------------------------------------
+
+
+class Inspection(models.Model):
+    """A quality inspector's round: a random sample of the tickets each person resolved that were closed in a
+    period, each then scored on the checklist. Behaviour: tickets/inspection.py."""
+
+    class Scale(models.TextChoices):
+        POINTS = "points", _("Points 0–5 per item")
+        PASS_FAIL = "pass_fail", _("Pass or fail per item")
+
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("inspector"), on_delete=models.PROTECT, related_name="inspections"
+    )
+    period_start = models.DateField(_("closed from"))
+    period_end = models.DateField(_("closed until"))
+    per_agent = models.PositiveSmallIntegerField(_("tickets per person"))
+    scale = models.CharField(_("scale"), max_length=16, choices=Scale.choices, default=Scale.POINTS)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("quality inspection")
+        verbose_name_plural = _("quality inspections")
+        constraints = [
+            models.CheckConstraint(condition=Q(period_start__lte=F("period_end")), name="inspection_period_order"),
+            models.CheckConstraint(condition=Q(per_agent__gte=1, per_agent__lte=50), name="inspection_per_agent_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_start}–{self.period_end} ({self.inspector_id})"
+
+
+# The inspection checklist, in the order the forms show it.
+INSPECTION_CRITERIA = ("courtesy", "classification", "record", "knowledge", "timeliness")
+
+
+class InspectionItem(models.Model):
+    """One sampled ticket and its scores on the checklist (0–5 each, or 1/0 for pass/fail). `agent` is the person
+    whose handling is scored (who resolved the ticket); `score` is the result in percent, kept for the reports."""
+
+    CRITERIA = INSPECTION_CRITERIA
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("To score")
+        SCORED = "scored", _("Scored")
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="items")
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="inspection_items"
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("agent"), on_delete=models.PROTECT, related_name="inspection_items"
+    )
+    ticket_closed_at = models.DateTimeField(_("ticket closed at"))
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING)
+    courtesy = models.PositiveSmallIntegerField(_("courtesy"), null=True, blank=True)
+    classification = models.PositiveSmallIntegerField(_("correct classification"), null=True, blank=True)
+    record = models.PositiveSmallIntegerField(_("complete record"), null=True, blank=True)
+    knowledge = models.PositiveSmallIntegerField(_("knowledge used"), null=True, blank=True)
+    timeliness = models.PositiveSmallIntegerField(_("timely updates"), null=True, blank=True)
+    score = models.DecimalField(_("score (%)"), max_digits=4, decimal_places=1, null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    scored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("scored by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["agent_id", "ticket_closed_at", "id"]
+        verbose_name = _("inspected ticket")
+        verbose_name_plural = _("inspected tickets")
+        constraints = [
+            # A ticket is inspected once: a later sample never draws it again.
+            models.UniqueConstraint(fields=["ticket"], name="inspection_item_ticket_once"),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{c}__isnull": True}) | Q(**{f"{c}__lte": 5}), name=f"inspection_item_{c}_range"
+                )
+                for c in INSPECTION_CRITERIA
+            ),
+        ]
+        indexes = [
+            # "My scores" and the scores per agent over time.
+            models.Index(fields=["agent", "ticket_closed_at"], name="inspection_item_agent_idx"),
+            models.Index(fields=["inspection", "state"], name="inspection_item_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.inspection_id} {self.ticket_id} {self.state}"
 
 
 # --- onsite work orders (上门工单) -----------------------------------------------------------------------------

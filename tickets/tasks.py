@@ -75,3 +75,14 @@ def workorder_arrival_sweep_task() -> dict[str, int]:
     from .workorders import workorder_arrival_sweep
 
     return workorder_arrival_sweep()
+
+
+# --- quality reports ---------------------------------------------------------------------------------------
+
+
+@shared_task(autoretry_for=(SMTPException, ConnectionError), retry_backoff=True, max_retries=6)
+def weekly_report_task() -> int:
+    """Beat, Monday mornings: last week's report to every supervisor, once per supervisor and ISO week."""
+    from .report_exports import weekly_report_send
+
+    return weekly_report_send()

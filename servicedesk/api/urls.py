@@ -34,5 +34,6 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("public/status/", PublicStatusView.as_view(), name="public-status"),
     path("attachments/<int:pk>/download/", AttachmentDownloadView.as_view(), name="attachment-download"),
+    path("", include("tickets.api.reports")),
     path("", include(router.urls)),
 ]

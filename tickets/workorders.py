@@ -27,6 +27,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -661,8 +662,43 @@ def workorder_arrival_sweep(*, now: datetime | None = None, batch: int = 500) ->
                     },
                     at=now,
                 )
+                transaction.on_commit(partial(workorder_arrival_notify, order_id=pk, level=action))
                 counts[counter] += 1
     return counts
+
+
+def workorder_arrival_notify(*, order_id: int, level: str) -> int:
+    """Tell the technician when the arrival target is close; at a breach also the team lead and whoever
+    dispatched the order. Idempotent: one notification per person, order and level."""
+    from servicedesk.notifications import notify
+
+    order = (
+        WorkOrder.objects.select_related("ticket__group__lead", "technician", "created_by").filter(pk=order_id).first()
+    )
+    if order is None:
+        return 0
+    ticket = order.ticket
+    people = [order.technician]
+    if level == "arrival_breached":
+        people += [ticket.group.lead if ticket.group_id else None, order.created_by]
+    recipients = {u.pk: u for u in people if u is not None and u.is_active}
+    url = reverse("workorders:detail", args=[order.pk])
+
+    def message() -> tuple[str, str]:
+        params = {"order": order, "number": ticket.number, "address": order.site_address}
+        if level == "arrival_breached":
+            return (
+                _("Late arrival: %(order)s for %(number)s") % params,
+                _("The technician has not arrived at %(address)s by the agreed time.") % params,
+            )
+        return (
+            _("Arrival due soon: %(order)s for %(number)s") % params,
+            _("The customer at %(address)s expects you shortly.") % params,
+        )
+
+    for user in recipients.values():
+        notify(recipient=user, key=f"workorder-{level}:{order.pk}", verb="work_order", message_factory=message, url=url)
+    return len(recipients)
 
 
 # --- the ticket timeline -----------------------------------------------------------------------------------

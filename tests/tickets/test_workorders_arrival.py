@@ -95,3 +95,31 @@ def test_the_beat_task_runs_the_sweep(order, tom):
         wo.workorder_accept(order=order, actor=tom, key=k())
     with time_machine.travel(start + timedelta(minutes=31), tick=False):
         assert workorder_arrival_sweep_task.delay().get() == {"warnings": 1, "breaches": 1}
+
+
+def test_the_technician_is_warned_and_the_lead_and_dispatcher_hear_of_a_breach(
+    order, tom, lena, alice, django_capture_on_commit_callbacks
+):
+    from servicedesk.models import Notification
+
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        wo.workorder_accept(order=order, actor=tom, key=k())
+    with (
+        time_machine.travel(start + timedelta(minutes=25), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        wo.workorder_arrival_sweep()
+    assert set(Notification.objects.filter(key__startswith="workorder-arrival").values_list("recipient", "key")) == {
+        (tom.pk, f"workorder-arrival_warning:{order.pk}")
+    }
+    with (
+        time_machine.travel(start + timedelta(minutes=35), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        wo.workorder_arrival_sweep()
+        wo.workorder_arrival_sweep()
+    breach = set(
+        Notification.objects.filter(key=f"workorder-arrival_breached:{order.pk}").values_list("recipient", flat=True)
+    )
+    assert breach == {tom.pk, lena.pk, alice.pk}

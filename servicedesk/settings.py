@@ -235,6 +235,7 @@ SPECTACULAR_SETTINGS = {
         "LevelEnum": "tickets.models.Ticket.Level",
         "TicketTypeEnum": "tickets.models.Ticket.Type",
         "TicketStatusEnum": "tickets.models.Ticket.Status",
+        "NoticeTypeEnum": "notices.models.Notice.Type",
     },
 }
 

@@ -210,8 +210,8 @@ class ComplaintCreateSerializer(serializers.Serializer):
     title = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000)
     channel = serializers.ChoiceField(choices=Ticket.Channel.choices, required=False, default=Ticket.Channel.API)
-    impact = serializers.ChoiceField(choices=[1, 2, 3], required=False, default=3)
-    urgency = serializers.ChoiceField(choices=[1, 2, 3], required=False, default=3)
+    impact = serializers.ChoiceField(choices=Ticket.Level.choices, required=False, default=3)
+    urgency = serializers.ChoiceField(choices=Ticket.Level.choices, required=False, default=3)
     requester = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )

@@ -158,7 +158,7 @@ def seed_articles(n: int, rng: random.Random) -> float:
             [author.pk],
         )
     with connection.cursor() as cur:
-        cur.execute("ANALYZE knowledge_article")
+        cur.execute("VACUUM (ANALYZE) knowledge_article")  # after a --reseed, drop the dead rows too
     return time.perf_counter() - started
 
 
@@ -238,6 +238,11 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--reseed", action="store_true", help="empty the benchmark's articles and tickets first")
     parser.add_argument("--reseed-articles", action="store_true", help="empty the benchmark's articles first")
+    parser.add_argument(
+        "--priority",
+        action="store_true",
+        help="on a shared machine: raise this process's and its database backend's CPU priority (needs root)",
+    )
     args = parser.parse_args()
     ensure_database()
     import django
@@ -285,6 +290,17 @@ def main() -> None:
         queries.append(" ".join(rng.sample(tokens, k)) if rng.random() < 0.7 else " ".join(words[:1]))
     queries += ["pritner", "pasword reset", "", "?!。", "x" * 10_000]  # typo fallback and odd input
 
+    if args.priority:
+        # Other suites running on the same small machine would otherwise dominate the figures; the load average
+        # is recorded either way.
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            backend = cur.fetchone()[0]
+        try:
+            os.setpriority(os.PRIO_PROCESS, 0, -10)
+            os.setpriority(os.PRIO_PROCESS, backend, -10)
+        except PermissionError:
+            print("--priority needs root; measuring at normal priority")
     for q in queries:  # warm the caches, as a running server would be
         selectors.load_hits(selectors.article_search(agent, q).ids[:25], [])
 
@@ -324,6 +340,7 @@ def main() -> None:
         "targets_ms": {"search_p95": 50, "intake_suggestions_p95": 100},
         # Other work on the machine skews the figures: record how busy it was (2 cores on the dev machine).
         "load_average_before": [round(x, 2) for x in os.getloadavg()],
+        "raised_priority": bool(args.priority),
     }
     for name, fn in (("search_selector", search_core), ("intake_suggestions", suggestions), ("search_api", search_api)):
         try:

@@ -71,7 +71,12 @@ LIST_RELATED = ("category__parent", "author")
 
 
 def with_list_related(qs: QuerySet[Article]) -> QuerySet[Article]:
-    return qs.select_related(*LIST_RELATED).prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+    # The search vector is for the database only: never load it into Python.
+    return (
+        qs.defer("search_vector")
+        .select_related(*LIST_RELATED)
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+    )
 
 
 def article_get(user: Any, pk: Any) -> Article | None:
@@ -208,7 +213,7 @@ def article_search(
             base.exclude(pk__in=ids),
             query.tsquery(mode="or", prefix_last=prefix),
             limit - len(ids),
-            candidates=CANDIDATES // 2,
+            candidates=CANDIDATES // 4,
         )
         ids += more
     if ids:

@@ -121,3 +121,26 @@ def test_search_page_and_api_query_counts_are_constant(client, as_user, bob, mak
         make_article(title=f"VPN {i}", tags=f"vpn, t{i}")
     assert count(lambda: client.get("/kb/", {"q": "vpn"})) == page
     assert count(lambda: api.get("/api/v1/kb/articles/", {"q": "vpn"})) == api_n
+
+
+def test_edit_page_and_live_search_partial(client, alice, make_article):
+    article = make_article(title="VPN guide", tags="vpn, remote")
+    client.force_login(alice)
+    html = client.get(f"/kb/articles/{article.pk}/edit/").content.decode()
+    assert 'value="VPN guide"' in html and 'value="remote, vpn"' in html
+    r = client.get("/kb/", {"q": "vpn"}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 200 and "<html" not in r.content.decode() and "VPN guide" in r.content.decode()
+
+
+def test_kb_reindex_command(make_article, make_ticket, bob):
+    from django.core.management import call_command
+
+    from knowledge.models import Article, TicketSearch
+
+    article = make_article(title="Printer jam")
+    ticket = make_ticket(bob, title="Printer jam")
+    Article.objects.filter(pk=article.pk).update(search_vector=None)
+    TicketSearch.objects.all().delete()
+    call_command("kb_reindex", stdout=None)
+    assert Article.objects.filter(pk=article.pk, search_vector__isnull=False).exists()
+    assert TicketSearch.objects.filter(ticket=ticket).exists()

@@ -644,9 +644,7 @@ class MajorIncidentSubscriber(models.Model):
         ordering = ["created_at", "id"]
         verbose_name = _("major incident subscriber")
         verbose_name_plural = _("major incident subscribers")
-        constraints = [
-            models.UniqueConstraint(fields=["incident", "user"], name="major_incident_subscriber_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["incident", "user"], name="major_incident_subscriber_once")]
 
     def __str__(self) -> str:
         return f"{self.incident_id} {self.user_id}"

@@ -8,7 +8,6 @@ import yaml
 from django.core.management import call_command
 
 
-
 def test_the_schema_validates_without_errors_or_warnings_that_matter(db, tmp_path, capsys):
     target = tmp_path / "schema.yml"
 

@@ -131,7 +131,10 @@ class ReasonSerializer(VersionedSerializer):
 class ResolveSerializer(VersionedSerializer):
     resolution = serializers.CharField(max_length=20000)
     first_contact = serializers.BooleanField(required=False, default=False)
-    article = serializers.PrimaryKeyRelatedField(queryset=Article.objects.all(), required=False, allow_null=True)
+    # Only a published article can be the answer a ticket was resolved with.
+    article = serializers.PrimaryKeyRelatedField(
+        queryset=Article.objects.filter(status=Article.Status.PUBLISHED), required=False, allow_null=True
+    )
 
 
 class ClassifySerializer(VersionedSerializer):

@@ -138,6 +138,9 @@ class Result:
     max_ms: float = 0.0
     bytes: int = 0
     target_ms: float | None = None
+    # Server CPU (gunicorn workers + their PostgreSQL backends) per request: unlike latency, hardly affected by
+    # other work on the machine. On an idle machine a sequential request takes at least this long.
+    server_cpu_ms: float = 0.0
     note: str = ""
     samples: list[float] = field(default_factory=list, repr=False)
 
@@ -173,6 +176,7 @@ def measure(
     warmup: int,
     max_seconds: float,
     target_ms: float | None = None,
+    cpu: CpuProbe | None = None,
 ) -> Result:
     """GET the paths round-robin: `warmup` untimed, then up to `requests` timed (bounded by `max_seconds`)."""
     result = Result(name=name, group=group, path=paths[0] if len(paths) == 1 else f"{paths[0]} (+{len(paths) - 1})")
@@ -180,6 +184,7 @@ def measure(
     for i in range(warmup):
         client.get(paths[i % len(paths)])
     deadline = time.monotonic() + max_seconds
+    cpu_before = cpu.snapshot() if cpu else {}
     for i in range(requests):
         if time.monotonic() > deadline:
             result.note = f"stopped after {max_seconds:.0f} s"
@@ -192,6 +197,8 @@ def measure(
             continue
         result.samples.append(elapsed)
         result.bytes = len(data)
+    if cpu and result.samples:
+        result.server_cpu_ms = round(cpu.since(cpu_before) * 1000 / (len(result.samples) + result.errors), 1)
     result.finish()
     if result.bytes and result.bytes < 200 and group == "page":
         result.note = result.note or "page looks like a stub"
@@ -208,6 +215,7 @@ class CreateResult:
     p50_ms: float = 0.0
     p95_ms: float = 0.0
     target_rate: float = TARGET_CREATE_RATE
+    server_cpu_ms: float = 0.0  # per ticket: what bounds the rate (2 cores: at most 2000 / server_cpu_ms a second)
     note: str = ""
 
     @property
@@ -216,7 +224,14 @@ class CreateResult:
 
 
 def measure_create(
-    port: int, tokens: list[str], requesters: list[int], categories: list[int], *, clients: int, seconds: float
+    port: int,
+    tokens: list[str],
+    requesters: list[int],
+    categories: list[int],
+    *,
+    clients: int,
+    seconds: float,
+    cpu: CpuProbe | None = None,
 ) -> CreateResult:
     """POST /api/v1/tickets/ from `clients` threads for `seconds`; tickets per second that came back 201."""
     result = CreateResult(clients=clients, seconds=seconds)
@@ -254,10 +269,13 @@ def measure_create(
     stop_at[0] = time.monotonic() + seconds + 3600  # placeholder until everyone is warm
     start.wait()
     began = time.monotonic()
+    cpu_before = cpu.snapshot() if cpu else {}
     stop_at[0] = began + seconds
     for t in threads:
         t.join(seconds + 120)
     elapsed = time.monotonic() - began
+    if cpu and result.created:
+        result.server_cpu_ms = round(cpu.since(cpu_before) * 1000 / (result.created + result.errors), 1)
     result.rate_per_s = round(result.created / elapsed, 1) if elapsed else 0.0
     if latencies:
         s = sorted(latencies)
@@ -278,6 +296,52 @@ def _ticket_payload(rng: random.Random, requesters: list[int], categories: list[
         "requester": rng.choice(requesters),
         "category": rng.choice(categories),
     }
+
+
+class CpuProbe:
+    """CPU seconds used so far by the gunicorn master and workers and by the bench database's backends (other
+    than this process's own), read from /proc. Linux only; 0 elsewhere."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    @staticmethod
+    def _stat(pid: int) -> list[str] | None:
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return None
+
+    def _pids(self) -> set[int]:
+        from django.db import connection
+
+        pids = {self.server_pid}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                stat = self._stat(int(entry.name))
+                if stat and int(stat[1]) == self.server_pid:  # field 4, the parent
+                    pids.add(int(entry.name))
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            pids.update(row[0] for row in cur.fetchall())
+        return pids
+
+    def snapshot(self) -> dict[int, int]:
+        out = {}
+        for pid in self._pids():
+            stat = self._stat(pid)
+            if stat:
+                out[pid] = int(stat[11]) + int(stat[12])  # utime + stime, in clock ticks
+        return out
+
+    def since(self, before: dict[int, int]) -> float:
+        """CPU seconds used since `before` by the processes alive now (a backend that closed in between, e.g. at
+        CONN_MAX_AGE, is left out: a slight undercount)."""
+        now = self.snapshot()
+        return sum(max(0, ticks - before.get(pid, 0)) for pid, ticks in now.items()) / self.tick
 
 
 # --- the server ---------------------------------------------------------------------------------------
@@ -415,7 +479,8 @@ def run(args: argparse.Namespace) -> dict:
     create: CreateResult | None = None
     max_id = Ticket.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     try:
-        opts = {"requests": args.requests, "warmup": args.warmup, "max_seconds": args.max_seconds}
+        cpu = CpuProbe(proc.pid)
+        opts = {"requests": args.requests, "warmup": args.warmup, "max_seconds": args.max_seconds, "cpu": cpu}
         agent = Client(args.port)
         agent.login("agent01", seed.PASSWORD)
         tech_page = Client(args.port)
@@ -432,10 +497,14 @@ def run(args: argparse.Namespace) -> dict:
         def step(result: Result) -> None:
             results.append(result)
             flag = {True: "ok", False: "SLOW", None: ""}[result.ok]
-            print(f"  {result.name:<46} p50 {result.p50_ms:7.1f}  p95 {result.p95_ms:7.1f} ms  {flag} {result.note}")
+            print(
+                f"  {result.name:<46} p50 {result.p50_ms:7.1f}  p95 {result.p95_ms:7.1f} ms  "
+                f"server CPU {result.server_cpu_ms:6.1f} ms  {flag} {result.note}"
+            )
 
         pages = [
             ("queue page: default tab", "/desk/"),
+            ("queue page: all tickets", "/desk/?queue=all"),
             ("queue page: status=pending", "/desk/?status=pending"),
             ("queue page: all, priority=P1", "/desk/?queue=all&priority=1"),
             (f"queue page: group={seed.GROUPS[1]}, in progress", f"/desk/?queue=all&group={g}&status=in_progress"),
@@ -488,6 +557,7 @@ def run(args: argparse.Namespace) -> dict:
                 fx["categories"],
                 clients=args.clients,
                 seconds=args.create_seconds,
+                cpu=cpu,
             )
             flag = "ok" if create.ok else "BELOW TARGET"
             print(
@@ -541,11 +611,16 @@ def cleanup(max_id: int) -> None:
 
 def print_table(report: dict) -> None:
     print()
-    print(f"Service desk bench — {report['tickets']:,} tickets, {report['machine']['cpus']} CPUs")
+    m = report["machine"]
+    print(
+        f"Service desk bench — {report['tickets']:,} tickets, {m['cpus']} CPUs, "
+        f"load average {m['load_before']} before / {m['load_after']} after"
+    )
+    print("cpu = server CPU per request (gunicorn + PostgreSQL), ms: what latency would be on an idle machine")
     seed_info = report["seed"]
     if seed_info.get("seeded"):
         print(f"Seeded {seed_info['seeded']:,} tickets in {seed_info['seconds']} s")
-    header = f"{'scenario':<46} {'n':>4} {'mean':>7} {'p50':>7} {'p95':>7} {'max':>7}  target"
+    header = f"{'scenario':<46} {'n':>4} {'mean':>7} {'p50':>7} {'p95':>7} {'max':>7} {'cpu':>6}  target"
     print(header)
     print("-" * len(header))
     for r in report["results"]:
@@ -554,14 +629,15 @@ def print_table(report: dict) -> None:
         errors = f"  {r['errors']} errors" if r["errors"] else ""
         print(
             f"{r['name']:<46} {r['n']:>4} {r['mean_ms']:>7.1f} {r['p50_ms']:>7.1f} {r['p95_ms']:>7.1f} "
-            f"{r['max_ms']:>7.1f}  {target}{errors}"
+            f"{r['max_ms']:>7.1f} {r['server_cpu_ms']:>6.1f}  {target}{errors}"
         )
     c = report["create"]
     if c:
         verdict = "ok" if c["ok"] else "MISSED"
         print(
             f"{'create via API, ' + str(c['clients']) + ' clients':<46} {c['created']:>4} tickets in "
-            f"{c['seconds']:.0f} s = {c['rate_per_s']} /s (p50 {c['p50_ms']}, p95 {c['p95_ms']} ms)  "
+            f"{c['seconds']:.0f} s = {c['rate_per_s']} /s (p50 {c['p50_ms']}, p95 {c['p95_ms']} ms, "
+            f"server CPU {c['server_cpu_ms']} ms a ticket)  "
             f"≥{c['target_rate']:.0f}/s {verdict}"
         )
 

@@ -125,7 +125,7 @@ class Policy(models.Model):
     )
     response_minutes = models.PositiveIntegerField(_("response target (business minutes)"))
     resolution_minutes = models.PositiveIntegerField(_("resolution target (business minutes)"))
-    warning_percent = models.PositiveSmallIntegerField(_("warn at % of target"), default=75)
+    warning_percent = models.PositiveSmallIntegerField(_("warn at this percentage of the target"), default=75)
     is_active = models.BooleanField(_("active"), default=True)
     # Escalation rules applied once when a target of a ticket under this policy is breached.
     breach_raise_priority = models.BooleanField(_("raise priority one level at breach"), default=False)

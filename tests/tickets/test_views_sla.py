@@ -48,3 +48,15 @@ def test_ticket_page_shows_a_policy_gap_to_staff_only(client, alice, bob, make_t
     assert "No SLA policy matches this ticket" in client.get(f"/tickets/{ticket.number}/").content.decode()
     client.force_login(bob)
     assert "No SLA policy" not in client.get(f"/tickets/{ticket.number}/").content.decode()
+
+
+def test_queue_counts_at_most_the_cap_and_says_so(client, alice, bob, make_ticket, monkeypatch):
+    from tickets.views import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "cap", 3)
+    for i in range(5):
+        make_ticket(bob, title=f"Capped {i}")
+    client.force_login(alice)
+    response = client.get("/desk/?queue=all")
+    assert response.context["page"].paginator.count == 3
+    assert "More than 3 tickets" in response.content.decode()

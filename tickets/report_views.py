@@ -29,6 +29,8 @@ from .models import INSPECTION_CRITERIA, Inspection, InspectionItem, Ticket
 from .selectors import TICKET_LIST_RELATED
 
 PAGE_SIZE = 25
+# The largest rows of each breakdown on the page (a desk may have hundreds of technicians); exports have them all.
+TABLE_ROWS = 30
 PERIOD_CHOICES = (
     ("today", gettext_lazy("Today")),
     ("week", gettext_lazy("This week")),
@@ -113,16 +115,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "board": board,
         "base": base,
         "chart": chart,
-        "agents": agents,
+        "agents": sorted(agents, key=lambda a: (-a["row"].kpis.tickets, -a["resolutions"], a["row"].label))[
+            :TABLE_ROWS
+        ],
         "errors": errors,
         "preset": preset or "custom",
         "tiles": board.tiles(),
+        "agents_total": len(agents),
         "sections": [
-            ("group", r.DIMENSION_LABELS["group"], board.breakdowns["group"]),
-            ("technician", r.DIMENSION_LABELS["technician"], board.breakdowns["technician"]),
-            ("category", r.DIMENSION_LABELS["category"], board.breakdowns["category"]),
-            ("channel", r.DIMENSION_LABELS["channel"], board.breakdowns["channel"]),
+            (dim, r.DIMENSION_LABELS[dim], board.breakdowns[dim][:TABLE_ROWS], len(board.breakdowns[dim]))
+            for dim in ("group", "technician", "category", "channel")
         ],
+        "table_rows": TABLE_ROWS,
         "reports": [(name, rx.TABLE_TITLES[name]) for name in rx.REPORTS if name not in ("tickets", "inspection")],
         **_filter_options(tree),
     }
@@ -195,7 +199,8 @@ def export_response(user: User, params: Any) -> HttpResponse:
     tree = r.category_tree()
     if report == "tickets":
         drill = r.drill_from_params(params, tree=tree)
-        tables = [rx.tickets_table(r.drill_tickets(drill).select_related(None))]
+        limit = rx.XLSX_MAX_TICKETS if fmt == "xlsx" else None
+        tables = [rx.tickets_table(r.drill_tickets(drill).select_related(None), limit=limit)]
         period = drill.period
     elif report == "inspection":
         period = r.period_from_params(params, allow_preset=True)

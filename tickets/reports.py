@@ -20,6 +20,7 @@ How it stays fast at millions of tickets: every query is an aggregate in SQL ove
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -30,8 +31,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -140,9 +142,12 @@ def parse_date(value: Any, field_name: str, errors: dict[str, list[str]]) -> dat
         return None
 
 
-def period_from_params(params: Mapping[str, Any], *, allow_preset: bool = False) -> Period:
+def period_from_params(
+    params: Mapping[str, Any], *, allow_preset: bool = False, max_days: int | None = MAX_PERIOD_DAYS
+) -> Period:
     """`from` and `to` (YYYY-MM-DD, both required, from ≤ to); pages may instead name a preset in `period`.
-    Raises ValidationFailed with field errors."""
+    `max_days` bounds the pages' and breakdowns' periods (a trend of decades helps nobody); the summary API takes
+    any span. Raises ValidationFailed with field errors."""
     preset = params.get("period") or ""
     if allow_preset and preset in PRESETS:
         return Period.preset(preset)
@@ -151,13 +156,19 @@ def period_from_params(params: Mapping[str, Any], *, allow_preset: bool = False)
     errors: dict[str, list[str]] = {}
     start = parse_date(params.get("from"), "from", errors)
     end = parse_date(params.get("to"), "to", errors)
-    if start and end and start > end:
-        errors["to"] = [_("The end date must not be before the start date.")]
-    elif start and end and (end - start).days + 1 > MAX_PERIOD_DAYS:
-        errors["to"] = [_("A report covers at most %(days)d days.") % {"days": MAX_PERIOD_DAYS}]
+    if start and start.year < 1900:
+        errors["from"] = [_("Enter a date from 1900 on.")]
+    if end and end.year > 9000:
+        errors["to"] = [_("Enter a date before the year 9000.")]
     if errors:
         raise ValidationFailed(errors)
     assert start is not None and end is not None
+    if start > end:
+        errors["to"] = [_("The end date must not be before the start date.")]
+    elif max_days is not None and (end - start).days + 1 > max_days:
+        errors["to"] = [_("A report covers at most %(days)d days.") % {"days": max_days}]
+    if errors:
+        raise ValidationFailed(errors)
     return Period(start, end, "custom")
 
 
@@ -717,7 +728,9 @@ def _summary(scope: Scope, *, now: datetime, optional: bool) -> Kpis:
 DIMENSIONS: dict[str, tuple[str, str | None]] = {
     "group": ("t.group_id", "group_id"),
     "technician": ("t.assignee_id", "about_person_id"),
-    "agent": ("t.created_by_id", "about_person_id"),
+    # Who logged it, when that was someone for the requester: a report the requester filed themselves (portal, email)
+    # counts in one "self-service" row, or every requester would be an "agent".
+    "agent": ("(CASE WHEN t.created_by_id = t.requester_id THEN NULL ELSE t.created_by_id END)", "about_person_id"),
     "category": ("t.category_id", None),
     "channel": ("t.channel", None),
 }
@@ -763,27 +776,40 @@ def _as_date(value: Any) -> date | None:
 
 
 def _grouped(
-    base_sql: str, params: list[Any], measures: str, dims: Sequence[str], measure_params: list[Any]
+    base_sql: str,
+    params: list[Any],
+    measures: str,
+    dims: Sequence[str],
+    measure_params: list[Any],
+    *,
+    total: bool = False,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Run `SELECT <dim>, <measures> FROM <base> GROUP BY <dim>` for every dimension: on PostgreSQL as one GROUPING
-    SETS query (one pass over the rows), elsewhere one query per dimension."""
+    """Run `SELECT <dim>, <measures> FROM <base> GROUP BY <dim>` for every dimension (and, with `total`, once over
+    all rows, as "total"): on PostgreSQL as one GROUPING SETS query (one pass over the rows), elsewhere one query
+    per dimension."""
     out: dict[str, list[dict[str, Any]]] = {d: [] for d in dims}
-    if not dims:
+    if total:
+        out["total"] = []
+    if not dims and not total:
         return out
     if _is_pg():
         exprs = [_dim_sql(d) for d in dims]
         keys = ", ".join(f"{e} AS k_{d}" for d, e in zip(dims, exprs, strict=True))
         flags = ", ".join(f"GROUPING({e}) AS g_{d}" for d, e in zip(dims, exprs, strict=True))
-        sets = ", ".join(f"({e})" for e in exprs)
-        sql = f"SELECT {keys}, {flags}, {measures} FROM {base_sql} GROUP BY GROUPING SETS ({sets})"  # noqa: S608
+        sets = ", ".join([f"({e})" for e in exprs] + (["()"] if total else []))
+        select = ", ".join(part for part in (keys, flags, measures) if part)
+        sql = f"SELECT {select} FROM {base_sql} GROUP BY GROUPING SETS ({sets})"  # noqa: S608
         for row in _columns(sql, [*measure_params, *params]):
-            dim = next(d for d in dims if row[f"g_{d}"] == 0)
-            row["key"] = row[f"k_{dim}"]
+            dim = next((d for d in dims if row[f"g_{d}"] == 0), "total")
+            row["key"] = row.get(f"k_{dim}")
             out[dim].append(row)
     else:
         for dim in dims:
             sql = f"SELECT {_dim_sql(dim)} AS key, {measures} FROM {base_sql} GROUP BY {_dim_sql(dim)}"  # noqa: S608
             out[dim] = _columns(sql, [*measure_params, *params])
+        if total:
+            sql = f"SELECT {measures} FROM {base_sql}"  # noqa: S608
+            out["total"] = [{"key": None, **_columns(sql, [*measure_params, *params])[0]}]
     for dim in dims:
         if dim in BUCKETS:
             for row in out[dim]:
@@ -817,12 +843,16 @@ def report_breakdowns(scope: Scope, dims: Sequence[str], *, now: datetime | None
         return _breakdowns(scope, dims, now=now or timezone.now())
 
 
-def _breakdowns(scope: Scope, dims: Sequence[str], *, now: datetime) -> dict[str, list[Row]]:
+def _breakdowns(
+    scope: Scope, dims: Sequence[str], *, now: datetime, rng: IdRange | None = None, total: bool = False
+) -> dict[str, list[Row]]:
+    """With `total`, the result also holds "total": one row with the scope's KPIs (no percentiles), from the same
+    pass over the rows."""
     dims = [d for d in dims if d in DIMENSIONS or d in BUCKETS]
     where, params = _scope_where(scope)
-    bounds = _bounds(scope)
+    bounds = (rng.lo, rng.hi) if rng is not None else _bounds(scope)
     if bounds is None:
-        return {d: [] for d in dims}
+        return {d: [] for d in [*dims, *(["total"] if total else [])]}
     lo, hi = bounds
     rc, sc = {"c": "rc"}, {"c": "sc"}
     # One row per ticket: (ticket, metric) is unique, so the two clock joins never multiply rows.
@@ -845,19 +875,21 @@ def _breakdowns(scope: Scope, dims: Sequence[str], *, now: datetime) -> dict[str
             f"AVG(sc.elapsed_seconds) FILTER (WHERE {_sql(CLOCK_STOPPED, **sc)}) AS resolution_mean",
         ]
     )
-    ticket_rows = _grouped(base, params, measures, dims, [now, now])
+    ticket_rows = _grouped(base, params, measures, dims, [now, now], total=total)
 
     fu_base = (
         f"{FOLLOWUPS} f JOIN {TICKETS} t ON t.id = f.ticket_id "
         f"WHERE f.ticket_id BETWEEN {int(lo)} AND {int(hi)} AND {where}"
     )
     fu_measures = ", ".join(f"{sql} AS {name}" for name, sql in FOLLOWUP_MEASURES)
-    fu_rows = _grouped(fu_base, params, fu_measures, dims, [now])
+    fu_rows = _grouped(fu_base, params, fu_measures, dims, [now], total=total)
 
     complaints = _complaint_counts(scope, dims)
     names = _names(dims, ticket_rows)
 
     out: dict[str, list[Row]] = {}
+    if total:
+        dims = [*dims, "total"]
     int_fields = [n for n, _s in TICKET_MEASURES] + [
         "response_met",
         "response_breached",
@@ -878,7 +910,10 @@ def _breakdowns(scope: Scope, dims: Sequence[str], *, now: datetime) -> dict[str
         if dim in complaints:
             for key, k in by_key.items():
                 k.complaints = complaints[dim].get(key, 0)
-        rows = [Row(dim, key, names.get(dim, {}).get(key, _label(dim, key)), k) for key, k in by_key.items()]
+        rows = [
+            Row(dim, key, "" if dim == "total" else names.get(dim, {}).get(key, _label(dim, key)), k)
+            for key, k in by_key.items()
+        ]
         if dim in BUCKETS:
             rows.sort(key=lambda r: r.key or date.min)
         else:
@@ -906,7 +941,7 @@ def _label(dim: str, key: Any) -> str:
             {
                 "group": _("No group"),
                 "technician": _("Unassigned"),
-                "agent": _("Nobody (system)"),
+                "agent": _("Self-service (filed by the requester)"),
                 "category": _("Uncategorised"),
             }.get(dim, _("None"))
         )
@@ -1021,18 +1056,48 @@ class Dashboard:
 
 
 BREAKDOWN_DIMS = ("group", "agent", "technician", "category", "channel")
+# The previous period only feeds the tiles' "change": it is in the past and moves little (a late callback, a reopen, a
+# clock running past its deadline), so a live dashboard reuses it for a few minutes instead of re-reading it.
+PREVIOUS_CACHE_SECONDS = 600
+
+
+def previous_cache_key(scope: Scope) -> str:
+    return "reports:previous:" + hashlib.sha256(repr((scope.start, scope.end, scope.filters)).encode()).hexdigest()
+
+
+def _previous_summary(scope: Scope, *, now: datetime, live: bool) -> Kpis:
+    if not live:
+        return _summary(scope, now=now, optional=True)
+    key = previous_cache_key(scope)
+    cached = cache.get(key)
+    if isinstance(cached, Kpis):
+        return cached
+    kpis = _summary(scope, now=now, optional=True)
+    cache.set(key, kpis, PREVIOUS_CACHE_SECONDS)
+    return kpis
 
 
 def report_dashboard(period: Period, filters: Filters, *, now: datetime | None = None) -> Dashboard:
     """Everything the manager dashboard shows, in a fixed number of queries whatever the data."""
+    live = now is None
     now = now or timezone.now()
     scope = Scope.of(period, filters)
     previous = period.previous()
     bucket = period.bucket()
     with tuned():
-        current = _summary(scope, now=now, optional=True)
-        before = _summary(Scope.of(previous, filters), now=now, optional=True)
-        breakdowns = _breakdowns(scope, [*BREAKDOWN_DIMS, bucket], now=now)
+        before = _previous_summary(Scope.of(previous, filters), now=now, live=live)
+        counts, rng = _ticket_totals(scope)
+        current = Kpis(**counts)
+        dims = [*BREAKDOWN_DIMS, bucket]
+        breakdowns = _breakdowns(scope, dims, now=now, rng=rng, total=True) if rng else {d: [] for d in dims}
+        totals = breakdowns.pop("total", [])
+        if rng is not None and totals:
+            # The breakdown pass already counted everything; only the percentiles need the sorted clocks.
+            current = totals[0].kpis
+            clocks = _clock_totals(scope, rng, now)
+            current.response_p90, current.resolution_p90 = clocks["response_p90"], clocks["resolution_p90"]
+        current.complaints = complaints_qs(scope).count()
+        _optional_figures(scope, current)
         backlog = backlog_ageing(filters, now=now)
     breakdowns[bucket] = fill_buckets(breakdowns[bucket], period, bucket)
     categories = [r for r in breakdowns["category"] if r.key is not None]
@@ -1231,7 +1296,15 @@ def drill_tickets(drill: Drill, *, now: datetime | None = None) -> QuerySet[Tick
             complaints = complaints.filter(group_id=int(drill.value)) if drill.value.isdigit() else complaints.none()
         return Ticket.objects.filter(Exists(complaints.filter(ticket=OuterRef("pk"))))
     qs = _apply_filters(Ticket.objects.filter(created_at__gte=scope.start, created_at__lt=scope.end), drill.filters)
-    if drill.dim in DIMENSIONS:
+    if drill.dim == "agent":
+        self_service = Q(created_by__isnull=True) | Q(created_by=F("requester"))
+        if drill.value == "none":
+            qs = qs.filter(self_service)
+        elif drill.value.isdigit():
+            qs = qs.filter(created_by=int(drill.value)).exclude(self_service)
+        else:
+            qs = qs.none()
+    elif drill.dim in DIMENSIONS:
         column = DIMENSIONS[drill.dim][0].removeprefix("t.")
         if drill.value == "none":
             qs = qs.filter(**{f"{column}__isnull": True})

@@ -114,7 +114,7 @@ def test_breakdowns_per_group_technician_agent_and_channel(week, frozen, desktop
 
     assert counts("group") == {desktop.pk: 3, network.pk: 1, None: 3}
     assert counts("technician") == {tom.pk: 3, nick.pk: 1, None: 3}
-    assert counts("agent") == {alice.pk: 6, bob.pk: 1}
+    assert counts("agent") == {alice.pk: 6, None: 1}  # bob filed T4 himself: self-service
     assert counts("channel") == {"phone": 4, "email": 2, "portal": 1}
     assert counts("day") == {date(2026, 3, 2): 6, date(2026, 3, 3): 1}
     desk = next(row for row in rows["group"] if row.key == desktop.pk)
@@ -176,6 +176,8 @@ def test_a_breakdown_rows_link_lists_its_tickets(week, frozen, desktop, tom):
     assert listed(dim="day", value="2026-03-03") == {week.t7.pk}
     assert listed(dim="week", value="2026-03-04") == {getattr(week, f"t{i}").pk for i in range(1, 8)}
     assert listed(dim="group", value="nonsense") == set()
+    assert listed(dim="agent", value="none") == {week.t4.pk}  # bob filed it himself
+    assert len(listed(dim="agent", value=str(week.t1.created_by_id))) == 6
 
 
 def test_backlog_ageing_counts_open_tickets_now(week, frozen):

@@ -75,6 +75,12 @@ def test_agents_requesters_and_technicians_get_403(request, as_user, who):
     assert as_user(request.getfixturevalue(who)).get(URL, WEEK).status_code == 403
 
 
+def test_any_span_is_allowed_for_the_summary(as_user, sam, week, frozen):
+    body = as_user(sam).get(URL, {"from": "2000-01-01", "to": "2099-12-31"}).json()
+    assert body["tickets"] == 9  # the week's 7, T0 and T8
+    assert as_user(sam).get(URL, {"from": "0001-01-01", "to": "9999-12-31"}).status_code == 400
+
+
 def test_a_token_works(api, sam):
     token = api.post("/api/v1/auth/token/", {"username": "sam", "password": "correct-horse-battery-9"}).json()["token"]
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")

@@ -184,6 +184,14 @@ def test_a_large_ticket_export_streams(client, sam, week, frozen):
     assert lines[0].startswith("Number,Title,Type,Status")
 
 
+def test_a_ticket_list_in_xlsx_stops_at_its_limit_and_says_so(client, sam, week, frozen, monkeypatch):
+    monkeypatch.setattr(rx, "XLSX_MAX_TICKETS", 5)
+    response = page(client, sam, "/reports/export/", {**WEEK, "report": "tickets", "format": "xlsx"})
+    rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.values)
+    assert len(rows) == 1 + 5 + 1
+    assert rows[-1][0] == "The first 5 of 7 tickets: export as CSV for all of them."
+
+
 def test_spreadsheet_formulas_in_user_text_are_neutralised(client, sam, alice, bob, always_policy, frozen):
     evil = ['=HYPERLINK("http://x","click")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"]
     team = people.support_group_create(actor=None, name="=1+1 team", members=[alice], lead=None)

@@ -115,12 +115,12 @@ class SummarySerializer(serializers.Serializer):
         return fields
 
 
-def _period_filters(params: Any) -> tuple[r.Period, r.Filters]:
+def _period_filters(params: Any, *, max_days: int | None = r.MAX_PERIOD_DAYS) -> tuple[r.Period, r.Filters]:
     """from/to and the filters, or a 400 naming each bad field (all at once)."""
     errors: dict[str, list[str]] = {}
     period = filters = None
     try:
-        period = r.period_from_params(params)
+        period = r.period_from_params(params, max_days=max_days)
     except ValidationFailed as exc:
         errors.update(exc.errors)
     try:
@@ -140,7 +140,7 @@ class ReportSummaryView(APIView):
 
     @extend_schema(parameters=PERIOD_PARAMS + FILTER_PARAMS, responses=SummarySerializer)
     def get(self, request):
-        period, filters = _period_filters(request.query_params)
+        period, filters = _period_filters(request.query_params, max_days=None)
         kpis = r.report_summary(r.Scope.of(period, filters))
         return Response({"from": period.start.isoformat(), "to": period.end.isoformat(), **kpis_json(kpis)})
 

@@ -276,3 +276,70 @@ def test_percentile_matches_postgresql():
     assert r.percentile([], 0.9) is None
     assert r.percentile([7], 0.9) == 7
     assert r.percentile([600, 600, 1200, 1800, 7200], 0.9) == pytest.approx(5040)
+
+
+def test_deflections_and_the_notice_on_time_rate_come_from_their_apps(frozen, bob, desktop, network, monkeypatch):
+    from knowledge.models import Deflection
+    from notices import selectors as notice_selectors
+
+    # Counting is what is tested here: the rows are made directly (the knowledge tests cover deflection_record).
+    with at(2026, 3, 10, 9, 0):
+        Deflection.objects.create(user=bob, query="printer jam")
+        Deflection.objects.create(session_key="anon-1", query="vpn")
+    with at(2026, 3, 12, 9, 0):
+        Deflection.objects.create(session_key="anon-2", query="later")
+    asked = {}
+
+    def timeliness(*, start=None, end=None):
+        asked.update(start=start, end=end)
+        return [
+            notice_selectors.TeamTimeliness(desktop.pk, "Desktop support", published=4, late=1, returned=0),
+            notice_selectors.TeamTimeliness(network.pk, "Network", published=1, late=1, returned=2),
+        ]
+
+    monkeypatch.setattr(notice_selectors, "notice_timeliness", timeliness)
+    period = r.Period(date(2026, 3, 10), date(2026, 3, 10))
+    kpis = summary(period)
+    assert kpis.deflections == 1 + 1
+    assert (kpis.notices_published, kpis.notices_late, kpis.notice_on_time_rate) == (5, 2, 0.6)
+    assert (asked["start"], asked["end"]) == r.Period.bounds(period)
+    desk = summary(period, group=desktop.pk)
+    assert desk.notice_on_time_rate == 0.75
+    assert desk.deflections == 2  # a deflection has no group: the filter does not narrow it
+
+
+def test_a_paused_clock_has_no_verdict_until_it_runs_past_its_target(frozen, alice, bob, tom, desktop, always_policy):
+    with at(2026, 3, 10, 9, 0):
+        t = services.ticket_create(
+            actor=alice, data=services.TicketInput(requester=bob, type="incident", title="Waiting", channel="phone")
+        )
+        t = services.ticket_assign(ticket=t, actor=alice, group=desktop, assignee=tom)
+    with at(2026, 3, 10, 9, 10):
+        t = services.ticket_accept(ticket=t, actor=tom)
+    with at(2026, 3, 10, 9, 20):
+        services.ticket_pend(ticket=t, actor=tom, reason="Waiting for the user's screenshot")
+    period = r.Period(date(2026, 3, 10), date(2026, 3, 10))
+    # Ten days later the resolution clock has used 20 of its 240 minutes: neither met nor breached.
+    kpis = summary(period)
+    assert (kpis.response_met, kpis.response_breached) == (1, 0)
+    assert (kpis.resolution_met, kpis.resolution_breached, kpis.resolution_sla_rate) == (0, 0, None)
+    assert kpis.resolution_mean is None  # not stopped: no time to resolution yet
+    assert not r.drill_tickets(r.Drill(period, r.Filters(), kpi="resolution_breached"), now=NOW).exists()
+
+
+def test_a_ticket_reopened_twice_counts_once(frozen, alice, bob, always_policy):
+    with at(2026, 3, 11, 9, 0):
+        t = services.ticket_create(
+            actor=alice, data=services.TicketInput(requester=bob, type="incident", title="Flaky", channel="phone")
+        )
+        for _ in range(2):
+            t = services.ticket_resolve(ticket=t, actor=alice, resolution="Restarted it")
+            t = services.ticket_reopen(ticket=t, actor=bob, reason="Again")
+        services.ticket_resolve(ticket=t, actor=alice, resolution="Replaced it")
+    kpis = summary(r.Period(date(2026, 3, 11), date(2026, 3, 11)))
+    assert (kpis.tickets, kpis.resolved, kpis.reopened, kpis.reopen_rate) == (1, 1, 1, 1.0)
+    assert kpis.followups == 1  # the two withdrawn by the reopens do not count
+    assert r.resolutions_by_actor(r.Scope.of(r.Period(date(2026, 3, 11), date(2026, 3, 11))))[alice.pk] == {
+        "resolutions": 3,
+        "first_contact": 0,
+    }

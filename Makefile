@@ -45,6 +45,7 @@ run: venv messages
 	@mkdir -p var
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput -v 0
 	DEBUG=1 $(BIN)/python manage.py load_demo
+	DEBUG=1 $(BIN)/python manage.py load_kb_demo
 	@echo ""
 	@echo "  Service desk: http://127.0.0.1:$(PORT)/   (API docs: http://127.0.0.1:$(PORT)/api/docs/)"
 	@DEBUG=1 $(BIN)/python manage.py load_demo --print-logins
@@ -64,9 +65,13 @@ e2e: venv messages
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SECURE_SSL_REDIRECT=0 \
 	  $(BIN)/python -m pytest tests/e2e -m e2e --create-db -p no:randomly $(PYTEST_ARGS)
 
+# Pages and API at 1M tickets, the SLA sweep, knowledge search, reports; each on its own database.
 bench: venv
 	@bash .ci/ensure-services
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/sweep.py
+	$(BIN)/python bench/kb.py
+	$(BIN)/python bench/reports.py
 
 lint: venv
 	$(BIN)/ruff check .

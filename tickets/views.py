@@ -167,7 +167,20 @@ def intake(request: HttpRequest) -> HttpResponse:
     Creation and the follow-up step run in one transaction: on any error nothing is saved."""
     user = request.user
     _require_desk(user)
-    form = IntakeForm(request.POST or None)
+    # Other pages open the intake pre-filled (e.g. a complaint raised during a callback): GET values are only
+    # initial values, validated like typed ones when the form is posted.
+    prefill = {
+        key: request.GET[key][:limit]
+        for key, limit in (
+            ("type", 16),
+            ("channel", 16),
+            ("title", 200),
+            ("description", 2000),
+            ("requester_query", 150),
+        )
+        if request.GET.get(key)
+    }
+    form = IntakeForm(request.POST or None, initial=prefill)
     if request.method == "POST" and form.is_valid():
         try:
             ticket = _intake_save(user, form.cleaned_data)

@@ -214,9 +214,20 @@ class IntakeForm(PageForm):
     duplicate_of = forms.CharField(
         label=_("Duplicate of (ticket number)"), required=False, max_length=32, widget=forms.HiddenInput
     )
+    # A report of an outage already declared a major incident is linked to it and hears its updates.
+    major_incident = forms.ModelChoiceField(
+        label=_("Part of a major incident"),
+        queryset=None,
+        required=False,
+        empty_label=_("— no —"),
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        from .major_incidents import open_major_incidents
+
+        self.fields["major_incident"].queryset = open_major_incidents()
+        self.fields["major_incident"].label_from_instance = lambda mi: f"{mi.ticket.number} · {mi.ticket.title}"
         self.fields["category"].queryset = active_categories()
         self.fields["group"].queryset = SupportGroup.objects.filter(is_active=True)
         self.fields["kb_article"].queryset = Article.objects.filter(status=Article.Status.PUBLISHED)

@@ -237,6 +237,10 @@ def _intake_save(user: User, data: dict[str, Any]) -> Ticket:
             scope=data.get("scope") or "",
         ),
     )
+    if data.get("major_incident"):
+        from .major_incidents import major_incident_link
+
+        ticket = major_incident_link(incident=data["major_incident"], ticket=ticket, actor=user)
     if data.get("duplicate_of"):
         # Picked from the suggestions panel: the report is recorded (nothing is lost) and linked to the original.
         original = selectors.ticket_get(user, data["duplicate_of"].strip().upper())

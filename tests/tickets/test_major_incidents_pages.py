@@ -123,3 +123,27 @@ def test_the_list_page_costs_a_fixed_number_of_queries(client, ian, make_ticket,
     with django_assert_num_queries(5):
         response = client.get("/major-incidents/")
     assert len(response.context["incidents"]) == n
+
+
+def test_intake_links_a_new_report_to_an_open_major_incident(client, alice, carol, vpn_down, ian):
+    incident = mi.major_incident_declare(ticket=vpn_down, actor=ian, summary="VPN concentrator down")
+    client.force_login(alice)
+    page = client.get("/desk/new/").content.decode()
+    assert incident.ticket.number in page  # offered in the intake form
+    response = client.post(
+        "/desk/new/",
+        {
+            "requester_query": "carol",
+            "type": "incident",
+            "channel": "phone",
+            "title": "VPN down for me too",
+            "impact": "2",
+            "urgency": "2",
+            "major_incident": str(incident.pk),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    from tickets.models import Ticket
+
+    report = Ticket.objects.get(title="VPN down for me too")
+    assert report.parent_id == incident.ticket_id

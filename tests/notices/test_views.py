@@ -61,10 +61,10 @@ def test_bad_input_on_the_page_comes_back_with_the_service_message_and_nothing_s
     assert not Notice.objects.exists()
 
 
-ZH_COMPILED = (Path(settings.BASE_DIR) / "notices/locale/zh_Hans/LC_MESSAGES/django.mo").exists()
+ZH_COMPILED = (Path(settings.BASE_DIR) / "locale/zh_Hans/LC_MESSAGES/django.mo").exists()
 
 
-@pytest.mark.skipif(not ZH_COMPILED, reason="notices' zh_Hans catalogue is not compiled: run `make messages`")
+@pytest.mark.skipif(not ZH_COMPILED, reason="the zh_Hans catalogue is not compiled: run `make messages`")
 def test_pages_and_api_errors_come_back_in_chinese(client, api, tom, approved, alice, desktop):
     client.force_login(tom)
     response = client.post(

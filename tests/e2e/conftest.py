@@ -103,3 +103,23 @@ def sign_in(w: Watched, username: str, password: str = PASSWORD) -> None:
         page.get_by_role("button", name="Sign in").click()
     assert not re.search(r"/accounts/login/", page.url), f"{username} could not sign in"
     w.assert_clean()
+
+
+def sign_in_page(page, username: str, password: str = PASSWORD) -> None:
+    """The sign-in form on a bare Playwright page (for journeys that keep their own page fixtures)."""
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def watch_csp(page, problems: list[str]) -> None:
+    """Collect uncaught exceptions and Content-Security-Policy violations of `page` into `problems`."""
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    page.on(
+        "console",
+        lambda msg: (
+            problems.append(msg.text) if msg.type == "error" and "Content Security Policy" in msg.text else None
+        ),
+    )

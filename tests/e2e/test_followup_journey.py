@@ -13,7 +13,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from servicedesk.models import Role
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import make_user
+from tests.e2e.conftest import sign_in_page, watch_csp
 from tickets import services
 from tickets.models import FollowUp, Ticket
 
@@ -22,28 +23,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are still synchronous.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = Path(settings.BASE_DIR) / "artifacts" / "e2e"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -57,27 +37,13 @@ def open_page(browser, live_server):
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15000)
-        page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-        page.on(
-            "console",
-            lambda msg: (
-                problems.append(msg.text) if msg.type == "error" and "Content Security Policy" in msg.text else None
-            ),
-        )
+        watch_csp(page, problems)
         return page
 
     yield _open
     for context in contexts:
         context.close()
     assert not problems, problems
-
-
-def _sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
 
 
 @pytest.fixture
@@ -108,7 +74,7 @@ def story():
 def test_a_callback_agent_records_a_dissatisfied_call_and_the_ticket_goes_back_to_the_technician(open_page, story):
     ticket = story["ticket"]
     page = open_page()
-    _sign_in(page, "cora")
+    sign_in_page(page, "cora")
     assert page.url.endswith("/followups/")  # a callback agent's start page
     card = page.locator(f"#followup-{story['followup'].pk}")
     assert "Printer jams on every page" in card.inner_text()
@@ -141,7 +107,7 @@ def test_a_callback_agent_records_a_dissatisfied_call_and_the_ticket_goes_back_t
 
     # tom finds it back on his work list, with the reason on the ticket.
     tom_page = open_page({"width": 390, "height": 844})
-    _sign_in(tom_page, "tom")
+    sign_in_page(tom_page, "tom")
     tom_page.goto("/work/")
     assert ticket.number in tom_page.content()
     tom_page.goto(f"/tickets/{ticket.number}/")
@@ -150,7 +116,7 @@ def test_a_callback_agent_records_a_dissatisfied_call_and_the_ticket_goes_back_t
 
 def test_the_callback_list_fits_a_phone(open_page, story):
     page = open_page({"width": 390, "height": 844})
-    _sign_in(page, "cora")
+    sign_in_page(page, "cora")
     page.goto("/followups/")
     page.locator("summary", has_text="Script and record").first.click()
     assert page.locator("input[name=satisfaction]").first.is_visible()

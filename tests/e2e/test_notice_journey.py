@@ -6,41 +6,19 @@ from __future__ import annotations
 import os
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from notices.models import Notice
 from servicedesk.models import Role
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import make_user
+from tests.e2e.conftest import sign_in_page, watch_csp
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are still synchronous.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -54,27 +32,13 @@ def open_page(browser, live_server):
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15000)
-        page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-        page.on(
-            "console",
-            lambda msg: (
-                problems.append(msg.text) if msg.type == "error" and "Content Security Policy" in msg.text else None
-            ),
-        )
+        watch_csp(page, problems)
         return page
 
     yield _open
     for context in contexts:
         context.close()
     assert not problems, problems
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
 
 
 @pytest.fixture
@@ -96,7 +60,7 @@ def local(delta: timedelta) -> str:
 def test_a_team_drafts_its_lead_approves_the_desk_publishes_and_an_end_user_sees_the_banner(open_page, people):
     # The team writes the notice.
     team = open_page()
-    sign_in(team, "tom")
+    sign_in_page(team, "tom")
     team.goto("/notices/new/")
     team.select_option("select[name=type]", "maintenance")
     team.select_option("select[name=severity]", "major")
@@ -116,7 +80,7 @@ def test_a_team_drafts_its_lead_approves_the_desk_publishes_and_an_end_user_sees
 
     # Its responsible person finds it waiting for review and approves it.
     lead = open_page()
-    sign_in(lead, "lena")
+    sign_in_page(lead, "lena")
     lead.goto("/notices/manage/?status=review")
     lead.get_by_role("link", name="File server maintenance on Saturday").click()
     lead.wait_for_url(re.compile(rf"/notices/{notice.pk}/$"))
@@ -126,7 +90,7 @@ def test_a_team_drafts_its_lead_approves_the_desk_publishes_and_an_end_user_sees
 
     # The desk publishes it on the team's behalf — it has no way to change the text.
     desk = open_page()
-    sign_in(desk, "alice")
+    sign_in_page(desk, "alice")
     desk.goto(f"/notices/{notice.pk}/")
     assert desk.locator("[data-action=edit]").count() == 0
     publish = desk.locator("[data-action=publish]")
@@ -139,7 +103,7 @@ def test_a_team_drafts_its_lead_approves_the_desk_publishes_and_an_end_user_sees
 
     # An end user sees it in the banner of the portal, opens it, and can hide it.
     user = open_page()
-    sign_in(user, "bob")
+    sign_in_page(user, "bob")
     user.goto("/portal/")
     banner = user.locator(f"[data-notice-id='{notice.pk}']")
     assert banner.is_visible()

@@ -13,7 +13,8 @@ from django.conf import settings
 
 from servicedesk import services as people
 from servicedesk.models import Role
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import make_user
+from tests.e2e.conftest import sign_in_page, watch_csp
 from tickets import services
 from tickets import workorders as wo
 from tickets.models import TicketEvent, WorkOrder
@@ -23,29 +24,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are still synchronous.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = Path(settings.BASE_DIR) / "artifacts" / "e2e"
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -54,13 +34,7 @@ def phone(browser, live_server):
     context = browser.new_context(viewport=PHONE, base_url=live_server.url, has_touch=True, is_mobile=True)
     page = context.new_page()
     page.set_default_timeout(15000)
-    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    page.on(
-        "console",
-        lambda msg: (
-            problems.append(msg.text) if msg.type == "error" and "Content Security Policy" in msg.text else None
-        ),
-    )
+    watch_csp(page, problems)
     yield page
     context.close()
     assert not problems, problems
@@ -91,14 +65,6 @@ def story():
     return {"ticket": ticket, "order": order}
 
 
-def _sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-
-
 def _tap(page, name: str) -> None:
     with page.expect_navigation():
         page.get_by_role("button", name=name, exact=True).click()
@@ -111,7 +77,7 @@ def _no_sideways_scroll(page) -> None:
 def test_accept_arrive_quote_repair_sign_complete_on_a_phone(phone, story):
     order = story["order"]
     page = phone
-    _sign_in(page, "tom")
+    sign_in_page(page, "tom")
 
     page.goto("/work/")
     card = page.locator(".wo-card", has_text=f"WO-{order.pk}")

@@ -270,15 +270,20 @@ def _schedule(clock: Clock, cal: bt.BusinessCalendar) -> None:
         clock.warn_at = bt.add_business_seconds(cal, since, to_warn) if to_warn > 0 else since
     else:
         clock.warn_at = None
+    clock.next_check_at = _next_check(clock)
+
+
+def _next_check(clock: Clock) -> datetime | None:
+    """When the sweep must next look at this clock: its warning if not yet given, else its deadline."""
     pending = [
         t
         for t in (
             clock.warn_at if clock.warned_at is None else None,
             clock.due_at if clock.breached_at is None else None,
         )
-        if t
+        if t is not None
     ]
-    clock.next_check_at = min(pending) if pending else None
+    return min(pending) if pending else None
 
 
 def _live_state(clock: Clock) -> str:
@@ -316,6 +321,7 @@ def clocks_start(*, ticket: Ticket) -> None:
         logger.warning("No SLA policy matches ticket %s (priority %s)", ticket.number, ticket.priority)
         return
     cal = business_calendar(policy.calendar)
+    clocks = []
     for metric, minutes in (
         (Clock.Metric.RESPONSE, policy.response_minutes),
         (Clock.Metric.RESOLUTION, policy.resolution_minutes),
@@ -331,8 +337,13 @@ def clocks_start(*, ticket: Ticket) -> None:
             state=Clock.State.RUNNING,
         )
         _schedule(clock, cal)
-        clock.save()
-    _sync_ticket_due(ticket)
+        clocks.append(clock)
+    # Ticket creation is a hot path: one insert for both clocks, and the soonest deadline is already known.
+    Clock.objects.bulk_create(clocks)
+    due = min(c.due_at for c in clocks)
+    if ticket.sla_due != due:
+        Ticket.objects.filter(pk=ticket.pk).update(sla_due=due)
+        ticket.sla_due = due
 
 
 def _clocks(ticket: Ticket) -> list[Clock]:
@@ -506,15 +517,7 @@ def _process_batch(batch: list[Clock], now: datetime) -> tuple[int, int]:
             clock.breached_at = clock.due_at
             wanted.append((clock.pk, Escalation.Level.BREACH, clock.due_at))
         clock.state = _live_state(clock)
-        pending = [
-            t
-            for t in (
-                clock.warn_at if clock.warned_at is None else None,
-                clock.due_at if clock.breached_at is None else None,
-            )
-            if t is not None
-        ]
-        clock.next_check_at = min(pending) if pending else None
+        clock.next_check_at = _next_check(clock)
     fired = _insert_escalations(wanted)
     by_id = {clock.pk: clock for clock in batch}
     events = []

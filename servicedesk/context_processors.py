@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from .models import Notification
+from .notifications import unread_count
 
 
 def navigation(request):
@@ -9,13 +9,10 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"LANGUAGES": settings.LANGUAGES}
 
-    def unread():
-        return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-
     return {
         "LANGUAGES": settings.LANGUAGES,
         "roles": user.role_names,
         "is_desk": user.is_desk,
         "is_staff_member": user.is_staff_member,
-        "unread_notifications": unread,  # called lazily by the template, only where shown
+        "unread_notifications": lambda: unread_count(user),  # called lazily by the template, only where shown
     }

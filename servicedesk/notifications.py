@@ -11,7 +11,6 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
 from .models import Notification, User
 
@@ -66,6 +65,3 @@ def unread_count(user: User) -> int:
 
 def ticket_url(number: str) -> str:
     return reverse("tickets:detail", args=[number])
-
-
-__all__ = ["_", "notify", "ticket_url", "unread_count"]
